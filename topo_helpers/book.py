@@ -1,0 +1,158 @@
+"""Execute the book's chapters: ``notebooks/X.md`` --jupytext--> ipynb --papermill(profile)--> ``book/X.ipynb``.
+
+Command line (what ``make book`` and ``make chapter`` call)::
+
+    python -m topo_helpers.book run                      # every chapter, small profile
+    python -m topo_helpers.book run 01_natural_images    # one chapter
+    python -m topo_helpers.book run --profile full       # the papers' scale (GPU advised)
+    python -m topo_helpers.book list                     # chapters and profiles
+
+Profiles live in ``profiles/<name>.yml``: a mapping from chapter name to the parameters papermill
+injects into that chapter's ``parameters`` cell. The injected cell is tagged ``remove-cell`` so the
+rendered page does not show it (the values are printed by the chapter itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+PROFILES = ROOT / "profiles"
+BOOK = ROOT / "book"
+
+__all__ = ["chapters", "profiles", "load_profile", "execute_chapter", "main"]
+
+
+def chapters(notebooks: Path = NOTEBOOKS) -> list[str]:
+    """Chapter names: the MyST sources ``notebooks/*.md``, in file-name order."""
+    return sorted(p.stem for p in notebooks.glob("*.md"))
+
+
+def profiles(profiles_dir: Path = PROFILES) -> list[str]:
+    """Available profile names (``profiles/*.yml``)."""
+    return sorted(p.stem for p in profiles_dir.glob("*.yml"))
+
+
+def load_profile(name: str, chapter: str, profiles_dir: Path = PROFILES) -> dict:
+    """Parameters of ``chapter`` under profile ``name``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown profile or a profile without an entry for the chapter; the message lists what
+        exists.
+    """
+    path = profiles_dir / f"{name}.yml"
+    if not path.is_file():
+        raise ValueError(
+            f"unknown profile {name!r}: choose one of {profiles(profiles_dir)} "
+            f"(files in {profiles_dir}/)"
+        )
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must map chapter names to parameter mappings")
+    if chapter not in data:
+        raise ValueError(
+            f"profile {name!r} ({path}) has no parameters for chapter {chapter!r}; "
+            f"it has {sorted(data)}. Add a '{chapter}:' section."
+        )
+    params = data[chapter] or {}
+    params = {**params, "profile": name}
+    return params
+
+
+def _tag_injected_cell(nb_path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell["metadata"]["tags"] = tags + ["remove-cell"]
+    nbformat.write(nb, nb_path)
+
+
+def execute_chapter(
+    chapter: str,
+    profile: str = "small",
+    out_dir: Path = BOOK,
+    notebooks: Path = NOTEBOOKS,
+    kernel_name: str = "python3",
+) -> float:
+    """Execute one chapter with papermill; return the wall time in seconds.
+
+    The MyST source is converted with jupytext in memory (papermill cannot read MyST directly), the
+    profile's parameters are injected, and the executed notebook is written to ``out_dir``.
+    """
+    import jupytext
+    import nbformat
+    import papermill
+
+    src = notebooks / f"{chapter}.md"
+    if not src.is_file():
+        raise ValueError(f"unknown chapter {chapter!r}: choose one of {chapters(notebooks)}")
+    params = load_profile(profile, chapter)
+    nb = jupytext.read(src)
+    nb.metadata["kernelspec"] = {"name": kernel_name, "display_name": "Python 3", "language": "python"}
+    nb.metadata.pop("jupytext", None)
+    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        raise ValueError(f"{src} has no cell tagged 'parameters': papermill needs one")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir / f".{chapter}.input.ipynb"
+    out = out_dir / f"{chapter}.ipynb"
+    nbformat.write(nb, tmp)
+    t0 = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(tmp), str(out), parameters=params, kernel_name=kernel_name, cwd=str(ROOT),
+            progress_bar=False, request_save_on_cell_execute=False,
+        )
+    finally:
+        tmp.unlink(missing_ok=True)
+    elapsed = time.perf_counter() - t0
+    _tag_injected_cell(out)
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m topo_helpers.book", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="execute chapters into book/")
+    run.add_argument("chapters", nargs="*", help="chapter names (default: all)")
+    run.add_argument("--profile", default="small", help="profile name (profiles/<name>.yml)")
+    run.add_argument("--out", default=str(BOOK), help="output folder (default: book/)")
+    sub.add_parser("list", help="list chapters and profiles")
+    args = parser.parse_args(argv)
+
+    if args.cmd == "list":
+        print("chapters:", " ".join(chapters()))
+        print("profiles:", " ".join(profiles()))
+        return 0
+    names = args.chapters or chapters()
+    try:
+        for name in names:  # validate everything before spending minutes executing
+            if name not in chapters():
+                raise ValueError(f"unknown chapter {name!r}: choose one of {chapters()}")
+            load_profile(args.profile, name)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    timings = {}
+    for name in names:
+        print(f"[book] executing {name} (profile {args.profile}) ...", flush=True)
+        timings[name] = round(execute_chapter(name, args.profile, Path(args.out)), 1)
+        print(f"[book] {name}: {timings[name]} s", flush=True)
+    print(json.dumps({"profile": args.profile, "seconds": timings}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
