@@ -1,0 +1,262 @@
+"""Correctness tests for topo_helpers.clique (no timings here: see benchmarks/bench_clique.py)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from topo_helpers import clique as C
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+def _from_edges(n: int, weights: dict[tuple[int, int], float], rest: float = 0.0) -> np.ndarray:
+    A = np.full((n, n), rest, dtype=float)
+    for (i, j), w in weights.items():
+        A[i, j] = A[j, i] = w
+    np.fill_diagonal(A, 0.0)
+    return A
+
+
+def _gf2_rank(M: np.ndarray) -> int:
+    M = (M.copy() % 2).astype(np.uint8)
+    rank = 0
+    rows, cols = M.shape
+    for c in range(cols):
+        piv = np.flatnonzero(M[rank:, c])
+        if piv.size == 0:
+            continue
+        p = rank + piv[0]
+        M[[rank, p]] = M[[p, rank]]
+        for r in np.flatnonzero(M[:, c]):
+            if r != rank:
+                M[r] ^= M[rank]
+        rank += 1
+        if rank == rows:
+            break
+    return rank
+
+
+def _brute_betti1(A: np.ndarray) -> np.ndarray:
+    """beta_1 at m = 0..N by explicit boundary ranks of each flag complex (ties together)."""
+    n = A.shape[0]
+    pairs = list(itertools.combinations(range(n), 2))
+    vals = np.array([A[i, j] for i, j in pairs])
+    N = len(pairs)
+    out = np.zeros(N + 1, dtype=int)
+    for m in range(N + 1):
+        if m == 0:
+            continue
+        # edges with f(e) = #{e': A[e'] >= A[e]} <= m
+        f = np.array([(vals >= v).sum() for v in vals])
+        E = [pairs[q] for q in range(N) if f[q] <= m]
+        eidx = {e: q for q, e in enumerate(E)}
+        tris = [t for t in itertools.combinations(range(n), 3)
+                if all(p in eidx for p in itertools.combinations(t, 2))]
+        d1 = np.zeros((n, len(E)), dtype=np.uint8)
+        for q, (i, j) in enumerate(E):
+            d1[i, q] = d1[j, q] = 1
+        d2 = np.zeros((len(E), len(tris)), dtype=np.uint8)
+        for q, t in enumerate(tris):
+            for p in itertools.combinations(t, 2):
+                d2[eidx[p], q] = 1
+        r1 = _gf2_rank(d1) if E else 0
+        r2 = _gf2_rank(d2) if tris else 0
+        out[m] = len(E) - r1 - r2
+    return out
+
+
+def _random_sym(rng, n):
+    A = rng.random((n, n))
+    return A + A.T
+
+
+def _geometric(rng, n, d=3):
+    X = rng.random((n, d))
+    return -np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+
+
+def _integer(rng, n, k=4):
+    A = rng.integers(0, k, (n, n)).astype(float)
+    return A + A.T
+
+
+# ---------------------------------------------------------------------------
+# hand-computed cases
+# ---------------------------------------------------------------------------
+def test_four_cycle_then_diagonal():
+    A = _from_edges(4, {(0, 1): 10, (1, 2): 9, (2, 3): 8, (0, 3): 7, (0, 2): 2, (1, 3): 1})
+    c = C.betti_curves(A)
+    np.testing.assert_allclose(c.densities, np.arange(7) / 6)
+    np.testing.assert_array_equal(c[1], [0, 0, 0, 0, 1, 0, 0])
+    np.testing.assert_array_equal(c[0], [4, 3, 2, 1, 1, 1, 1])
+    assert C.starting_density(A) == pytest.approx(4 / 6)
+    assert C.betti_max(A) == 1
+
+
+def test_filled_triangle_has_no_cycle():
+    A = _from_edges(3, {(0, 1): 3, (1, 2): 2, (0, 2): 1})
+    c = C.betti_curves(A)
+    assert c[1].max() == 0
+    assert np.isnan(C.starting_density(A))
+    assert C.starting_density(A, fill=1.0) == 1.0
+    assert C.betti_max(A) == 0
+
+
+def test_ties_enter_together():
+    # 4-cycle and one diagonal all tied: the cycle is filled the moment it appears
+    A = _from_edges(4, {(0, 1): 5, (1, 2): 5, (2, 3): 5, (0, 3): 5, (0, 2): 5, (1, 3): 1})
+    c = C.betti_curves(A)
+    np.testing.assert_array_equal(c[1], np.zeros(7, int))
+    np.testing.assert_array_equal(c[0], [4, 4, 4, 4, 4, 1, 1])  # nothing enters before the group ends
+    assert np.isnan(C.starting_density(A))
+    # break the tie (diagonal last): the 4-cycle lives for one step
+    B = A.copy()
+    B[0, 2] = B[2, 0] = 4.9
+    assert C.starting_density(B) == pytest.approx(4 / 6)
+    np.testing.assert_array_equal(C.betti_curves(B)[1], [0, 0, 0, 0, 1, 0, 0])
+
+
+def test_tie_group_kills_the_first_cycle_later_one_survives():
+    # refined order would give beta_1 > 0 inside the first tie group; the tied curve does not
+    rng = np.random.default_rng(7)
+    for trial in range(20):
+        A = _integer(rng, 9, k=3)
+        c = C.betti_curves(A)
+        if trial < 3:
+            np.testing.assert_array_equal(c[1], _brute_betti1(A))
+        s = C.starting_density(A)
+        s_curve = c.starting_density(1)
+        assert (np.isnan(s) and np.isnan(s_curve)) or s == s_curve
+
+
+def test_no_cycle_points_on_a_line():
+    # Rips complexes of points on a line are contractible: beta_1 never > 0
+    rng = np.random.default_rng(0)
+    x = rng.random(25)
+    A = -np.abs(x[:, None] - x[None])
+    assert np.isnan(C.starting_density(A))
+    assert C.betti_max(A) == 0
+    assert C.betti_curves(A)[0][-1] == 1
+
+
+def test_brute_force_small():
+    rng = np.random.default_rng(1)
+    for n in (4, 5, 6, 7):
+        for make in (_random_sym, _geometric, _integer):
+            A = make(rng, n)
+            np.testing.assert_array_equal(C.betti_curves(A)[1], _brute_betti1(A))
+
+
+# ---------------------------------------------------------------------------
+# invariance, engines, batch
+# ---------------------------------------------------------------------------
+def test_shift_scale_invariance():
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        F = rng.normal(size=(24, 24))
+        A = C.symmetrize_max(F)
+        s = C.starting_density(A)
+        for a, b in ((2.5, 0.0), (1.0, -7.0), (0.01, 100.0)):
+            assert C.starting_density(a * A + b) == s
+            assert C.starting_density(C.symmetrize_max(a * F + b)) == s
+        # negative control: reversing the order is not an invariance of the curve
+        assert not np.array_equal(C.betti_curves(-A)[1], C.betti_curves(A)[1])
+
+
+@pytest.mark.parametrize("make", [_random_sym, _geometric, _integer], ids=["random", "geometric", "ties"])
+def test_agrees_with_ripser_and_gudhi(make):
+    rng = np.random.default_rng(3)
+    for n in (10, 17, 25, 40):
+        A = make(rng, n)
+        ours = C.betti_curves(A)
+        rip = C.betti_curves_ripser(A)
+        np.testing.assert_array_equal(ours.betti, rip.betti)
+        if n <= 25:
+            gud = C.betti_curves_gudhi(A)
+            np.testing.assert_array_equal(ours.betti, gud.betti)
+        part = C.betti_curves(A, max_density=0.6)
+        np.testing.assert_array_equal(part.betti, C.betti_curves_ripser(A, max_density=0.6).betti)
+        assert part.edges[-1] <= int(0.6 * n * (n - 1) / 2)
+
+
+def test_maxdim2_ripser_vs_gudhi():
+    rng = np.random.default_rng(4)
+    A = _random_sym(rng, 14)
+    r = C.betti_curves(A, maxdim=2)
+    g = C.betti_curves(A, maxdim=2, engine="gudhi")
+    np.testing.assert_array_equal(r.betti, g.betti)
+    np.testing.assert_array_equal(r.betti[:2], C.betti_curves(A).betti)
+    assert r.maxdim == 2 and r[2].max() > 0
+
+
+def test_grid():
+    rng = np.random.default_rng(5)
+    A = _random_sym(rng, 20)
+    full = C.betti_curves(A)
+    g = C.betti_curves(A, grid=11)
+    np.testing.assert_allclose(g.densities, np.linspace(0, 1, 11))
+    np.testing.assert_array_equal(g.betti, full.betti[:, np.floor(g.densities * 190 + 1e-9).astype(int)])
+    g2 = C.betti_curves(A, grid=[0.1, 0.25])
+    np.testing.assert_array_equal(g2[1], full[1][[19, 47]])
+
+
+def test_batch_equals_loop():
+    rng = np.random.default_rng(6)
+    stack = np.concatenate([
+        C.symmetrize_max(rng.normal(size=(30, 28, 28))),
+        C.symmetrize_sum(np.where(rng.random((30, 28, 28)) < 0.6, 0, rng.integers(0, 256, (30, 28, 28)))),
+        np.stack([_geometric(rng, 28) for _ in range(10)]),
+    ])
+    s = C.starting_density_batch(stack)
+    m = C.betti_max_batch(stack)
+    np.testing.assert_array_equal(s, [C.starting_density(a) for a in stack])
+    np.testing.assert_array_equal(m, [C.betti_max(a) for a in stack])
+    np.testing.assert_array_equal(m, [C.betti_curves_ripser(a).maximum(1) for a in stack])
+    s_rip = np.array([C.betti_curves_ripser(a).starting_density(1) for a in stack])
+    np.testing.assert_array_equal(s, s_rip)
+    np.testing.assert_array_equal(C.starting_density_batch(stack, max_density=0.6),
+                                  [C.starting_density(a, max_density=0.6) for a in stack])
+
+
+def test_random_beats_geometric():
+    rng = np.random.default_rng(8)
+    for n in (30, 60):
+        assert C.betti_max(_random_sym(rng, n)) > C.betti_max(_geometric(rng, n))
+
+
+# ---------------------------------------------------------------------------
+# symmetrisation and errors
+# ---------------------------------------------------------------------------
+def test_symmetrize():
+    F = np.array([[1, 5], [2, 3]])
+    np.testing.assert_array_equal(C.symmetrize_max(F), [[1, 5], [5, 3]])
+    I = np.array([[200, 100], [250, 0]], dtype=np.uint8)
+    np.testing.assert_array_equal(C.symmetrize_sum(I), [[400, 350], [350, 0]])
+    stack = np.arange(18).reshape(2, 3, 3)
+    out = C.symmetrize_max(stack)
+    np.testing.assert_array_equal(out, np.swapaxes(out, 1, 2))
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="square"):
+        C.betti_curves(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="symmetrize_max"):
+        C.starting_density(np.arange(9.0).reshape(3, 3))
+    A = np.ones((4, 4))
+    A[0, 1] = A[1, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        C.betti_max(A)
+    with pytest.raises(ValueError, match="stack"):
+        C.starting_density_batch(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="symmetrize_max"):
+        C.betti_max_batch(np.arange(18.0).reshape(2, 3, 3))
+    with pytest.raises(ValueError, match="max_density"):
+        C.betti_curves(np.ones((4, 4)), max_density=0.0)
+    # check_symmetric=False uses the upper triangle
+    B = np.triu(np.random.default_rng(0).random((6, 6)), 1)
+    np.testing.assert_array_equal(C.betti_curves(B, check_symmetric=False).betti,
+                                  C.betti_curves(B + B.T).betti)

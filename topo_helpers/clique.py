@@ -1,0 +1,1113 @@
+"""Clique topology: Betti curves of the order complex of a symmetric matrix.
+
+This module implements the clique topology of Giusti, Pastalkova, Curto and
+Itskov (PNAS 2015) as used by Zhao & Zhang (paper 000 of the book: starting
+edge density ``S_k``, Eq 3, and maximum of the Betti curve ``M_k``, Eq 9).
+
+Definitions (the conventions of the book's PROTOCOL, "Clique topology")
+---------------------------------------------------------------------------
+Let ``A`` be a symmetric ``n x n`` matrix and ``N = n (n - 1) / 2`` the number
+of its off-diagonal entries (the diagonal is ignored).
+
+* **Order complex.** The off-diagonal entries enter as edges in *decreasing*
+  order of value (for a distance matrix pass its negative). After ``m`` edges
+  the complex ``K_m`` is the flag (clique) complex of the graph of those edges
+  and the **edge density** is ``rho = m / N``.
+* **Ties enter together.** Entries with equal value form one group that enters
+  at once: ``K_m`` contains every edge whose group has *completely* entered by
+  step ``m``. Concretely each edge gets the filtration value
+  ``f(e) = #{e' : A[e'] >= A[e]}`` (the number of edges present once its group
+  is in) and ``K_m`` is the flag complex of ``{e : f(e) <= m}``. Inside a tie
+  group the Betti numbers are therefore constant (equal to their value before
+  the group), and they jump when the group is complete. This matters for
+  images (MNIST is full of zeros and saturated pixels).
+* **Betti curve.** ``beta_k(m) = dim H_k(K_m; Z/2)`` for ``m = 0 .. N``.
+  It is read off the persistence barcode of the filtration ``m -> K_m``:
+  ``beta_k(m)`` is the number of bars ``[b, d)`` with ``b <= m < d``.
+* **Starting edge density** (Eq 3) ``S_k = min{m / N : beta_k(m) > 0}``.
+  When ``beta_k`` never becomes non-zero in the range computed, ``S_k`` is
+  **``np.nan``** (the infimum of the empty set is undefined as a density; a
+  sentinel like ``1.0`` would silently enter means and histograms, whereas
+  NaN is dropped explicitly, e.g. with ``np.isnan``). The ``fill`` argument
+  changes this value.
+* **Maximum of the Betti curve** (Eq 9) ``M_k = max_m beta_k(m)`` over the
+  **whole** density range by default (``max_density=1.0``; CliqueTop's
+  default stops at 0.6). ``M_k = 0`` when the curve is identically zero.
+
+Engines
+-------
+``beta_0`` comes from a union-find pass (Kruskal) over the edges in order.
+``beta_1`` comes from a persistent *cohomology* reduction written with numba
+(after Bauer's Ripser): edges are processed from the last to the first, edges
+that merge components are cleared, *apparent pairs* (an edge ``e`` with a
+common neighbour ``k`` such that both ``ik`` and ``jk`` entered before ``e``;
+the class created by ``e`` dies at once) cost one scan, and the remaining
+columns are reduced with a binary heap over triangles encoded canonically as
+``(rank of their last edge) * n + (opposite vertex)``. Ties are broken by a
+stable order for the reduction (a refinement of the filtration, which has the
+same barcode once zero-length bars are dropped) and mapped back to the tied
+values ``f`` when the curve is built. ``beta_2`` (``maxdim=2``) uses ripser
+or gudhi.
+
+Public API
+----------
+:func:`betti_curves`, :class:`BettiCurves`, :func:`order_filtration`,
+:func:`starting_density`, :func:`betti_max`, :func:`starting_density_batch`,
+:func:`betti_max_batch`, :func:`symmetrize_max`, :func:`symmetrize_sum`,
+:func:`betti_curves_ripser`, :func:`betti_curves_gudhi` (reference engines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Sequence
+
+import numpy as np
+from numba import njit, prange, types
+from numba.typed import Dict
+
+__all__ = [
+    "BettiCurves",
+    "betti_curves",
+    "betti_curves_gudhi",
+    "betti_curves_ripser",
+    "betti_max",
+    "betti_max_batch",
+    "order_filtration",
+    "starting_density",
+    "starting_density_batch",
+    "symmetrize_max",
+    "symmetrize_sum",
+]
+
+Engine = Literal["auto", "numba", "ripser", "gudhi"]
+
+
+# ---------------------------------------------------------------------------
+# symmetrisation (Eq 14 and the I + I^T of the MBC section)
+# ---------------------------------------------------------------------------
+def symmetrize_max(F: np.ndarray) -> np.ndarray:
+    """Symmetrise a square array (or a stack of them) by ``max(F, F^T)`` (Eq 14).
+
+    Parameters
+    ----------
+    F : ndarray, shape (..., n, n)
+        Feature map(s); the last two axes are transposed.
+
+    Returns
+    -------
+    ndarray, shape (..., n, n)
+        ``np.maximum(F, F^T)``: the larger of the two entries is kept.
+    """
+    F = np.asarray(F)
+    _check_square(F)
+    return np.maximum(F, np.swapaxes(F, -1, -2))
+
+
+def symmetrize_sum(I: np.ndarray) -> np.ndarray:
+    """Symmetrise a square array (or a stack of them) by ``I + I^T``.
+
+    Parameters
+    ----------
+    I : ndarray, shape (..., n, n)
+        Image(s); the last two axes are transposed.
+
+    Returns
+    -------
+    ndarray, shape (..., n, n)
+        ``I + I^T`` (computed in at least ``float64`` for integer input so
+        that ``uint8`` images do not overflow).
+    """
+    I = np.asarray(I)
+    _check_square(I)
+    if I.dtype.kind in "biu":
+        I = I.astype(np.float64)
+    return I + np.swapaxes(I, -1, -2)
+
+
+# ---------------------------------------------------------------------------
+# validation
+# ---------------------------------------------------------------------------
+def _check_square(A: np.ndarray) -> None:
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise ValueError(f"expected square matrices (..., n, n), got shape {A.shape}")
+
+
+def _validate(A: np.ndarray, check_symmetric: bool, batch: bool = False) -> np.ndarray:
+    A = np.asarray(A)
+    if A.dtype.kind not in "biuf":
+        raise TypeError(f"expected a real numeric array, got dtype {A.dtype}")
+    A = A.astype(np.float64, copy=False)
+    want = 3 if batch else 2
+    if A.ndim != want:
+        raise ValueError(
+            f"expected a {'stack (B, n, n)' if batch else 'square matrix (n, n)'}, got shape {A.shape}"
+        )
+    _check_square(A)
+    if A.shape[-1] < 2:
+        raise ValueError(f"need n >= 2 vertices, got shape {A.shape}")
+    if np.isnan(A).any():
+        raise ValueError("the matrix contains NaN: the order of its entries is undefined")
+    if check_symmetric:
+        diff = np.abs(A - np.swapaxes(A, -1, -2))
+        if not np.all(diff == 0):  # inf - inf is nan: also not symmetric
+            raise ValueError(
+                "the matrix is not symmetric (max |A - A^T| = "
+                f"{np.nanmax(diff) if np.isfinite(diff).any() else np.inf:g}); clique topology needs a "
+                "symmetric matrix: symmetrise it first, e.g. with symmetrize_max(A) (Eq 14, "
+                "feature maps) or symmetrize_sum(A) (images), or pass check_symmetric=False "
+                "to use the upper triangle"
+            )
+    return A
+
+
+def _edge_cap(N: int, max_density: float) -> int:
+    if not (0.0 < max_density <= 1.0):
+        raise ValueError(f"max_density must lie in (0, 1], got {max_density}")
+    return int(np.floor(max_density * N + 1e-9))
+
+
+# ---------------------------------------------------------------------------
+# order filtration
+# ---------------------------------------------------------------------------
+@njit(cache=True)
+def _ranks_kernel(A: np.ndarray):
+    """Refined ranks of the upper-triangle entries, in decreasing value order.
+
+    Returns ``R`` (n, n) int64 with ``R[i, j]`` the position (0-based) of edge
+    ij in a stable decreasing order (diagonal -1), the edge endpoints
+    ``ei, ej`` by position, and ``F`` the tied filtration value of each
+    position (1-based count of edges present once its tie group is in).
+    """
+    n = A.shape[0]
+    N = n * (n - 1) // 2
+    vals = np.empty(N, np.float64)
+    ii = np.empty(N, np.int64)
+    jj = np.empty(N, np.int64)
+    p = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            vals[p] = -A[i, j]
+            ii[p] = i
+            jj[p] = j
+            p += 1
+    order = np.argsort(vals, kind="mergesort")
+    R = np.full((n, n), -1, np.int32)
+    ei = np.empty(N, np.int64)
+    ej = np.empty(N, np.int64)
+    F = np.empty(N, np.int64)
+    for r in range(N):
+        q = order[r]
+        ei[r] = ii[q]
+        ej[r] = jj[q]
+        R[ii[q], jj[q]] = r
+        R[jj[q], ii[q]] = r
+    # group ends, scanning backwards
+    if N > 0:
+        F[N - 1] = N
+        for r in range(N - 2, -1, -1):
+            if vals[order[r]] == vals[order[r + 1]]:
+                F[r] = F[r + 1]
+            else:
+                F[r] = r + 1
+    return R, ei, ej, F
+
+
+def order_filtration(A: np.ndarray, *, check_symmetric: bool = True) -> np.ndarray:
+    """Filtration values of the order complex as a symmetric "distance" matrix.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n, n)
+        Symmetric matrix.
+    check_symmetric : bool
+        Raise if ``A`` is not exactly symmetric (default).
+
+    Returns
+    -------
+    D : ndarray, shape (n, n), float64
+        ``D[i, j] = f(ij) = #{edges e' : A[e'] >= A[i, j]}`` (ties share the
+        value of the end of their group), zero diagonal. The Vietoris-Rips
+        (flag) filtration of ``D`` is the order complex: its complex at value
+        ``m`` is ``K_m``. Feed it to ripser / gudhi with ``thresh = m``.
+    """
+    A = _validate(A, check_symmetric)
+    R, ei, ej, F = _ranks_kernel(A)
+    D = np.zeros(A.shape, np.float64)
+    D[ei, ej] = F
+    D[ej, ei] = F
+    return D
+
+
+# ---------------------------------------------------------------------------
+# numba kernels: union-find, bitsets, heap, H1 cohomology reduction
+# ---------------------------------------------------------------------------
+def _debruijn_table() -> np.ndarray:
+    tab = np.zeros(64, np.int64)
+    for i in range(64):
+        tab[((1 << i) * 0x03F79D71B4CB0A89 % (1 << 64)) >> 58] = i
+    return tab
+
+
+_DEBRUIJN = _debruijn_table()
+_DB_MAGIC = np.uint64(0x03F79D71B4CB0A89)
+
+
+@njit(cache=True, inline="always")
+def _ctz(low: np.uint64) -> int:
+    """Index of the single set bit of ``low`` (a power of two)."""
+    return _DEBRUIJN[(low * _DB_MAGIC) >> np.uint64(58)]
+
+
+@njit(cache=True, inline="always")
+def _find(parent: np.ndarray, x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@njit(cache=True)
+def _forward(ei: np.ndarray, ej: np.ndarray, n: int, T: int):
+    """One pass over the first T edges in order (union-find + adjacency bitsets).
+
+    Returns ``mst`` (1 for edges joining two components: H0 deaths),
+    ``app_k`` (for a cycle-closing edge ij: the smallest common neighbour k
+    with ik and jk already present, else -1; the H1 class born at such an
+    edge dies at once), and the first and last cycle-closing edges without
+    such a k (-1 if none).
+    """
+    W = (n + 63) // 64
+    adj = np.zeros((n, W), np.uint64)
+    parent = np.arange(n)
+    mst = np.zeros(T, np.uint8)
+    app_k = np.full(T, -1, np.int64)
+    first = -1
+    last = -1
+    one = np.uint64(1)
+    for r in range(T):
+        i = ei[r]
+        j = ej[r]
+        a = _find(parent, i)
+        b = _find(parent, j)
+        if a != b:
+            parent[a] = b
+            mst[r] = 1
+        else:
+            k = -1
+            for w in range(W):
+                x = adj[i, w] & adj[j, w]
+                if x != 0:
+                    k = w * 64 + _ctz(x & (~x + one))
+                    break
+            if k >= 0:
+                app_k[r] = k
+            else:
+                if first < 0:
+                    first = r
+                last = r
+        adj[i, j >> 6] |= one << np.uint64(j & 63)
+        adj[j, i >> 6] |= one << np.uint64(i & 63)
+    return mst, app_k, first, last
+
+
+@njit(cache=True)
+def _heap_push(heap: np.ndarray, size: int, key: int):
+    if size == heap.shape[0]:
+        new = np.empty(2 * heap.shape[0], np.int64)
+        new[:size] = heap[:size]
+        heap = new
+    pos = size
+    while pos > 0:
+        par = (pos - 1) >> 1
+        if heap[par] > key:
+            heap[pos] = heap[par]
+            pos = par
+        else:
+            break
+    heap[pos] = key
+    return heap, size + 1
+
+
+@njit(cache=True, inline="always")
+def _heap_pop(heap: np.ndarray, size: int) -> int:
+    """Remove the minimum (assumes size > 0); returns the new size."""
+    size -= 1
+    last = heap[size]
+    pos = 0
+    while True:
+        c = 2 * pos + 1
+        if c >= size:
+            break
+        if c + 1 < size and heap[c + 1] < heap[c]:
+            c += 1
+        if heap[c] < last:
+            heap[pos] = heap[c]
+            pos = c
+        else:
+            break
+    if size > 0:
+        heap[pos] = last
+    return size
+
+
+@njit(cache=True)
+def _push_coboundary(heap, size, adj, R, i, j, r, n, W):
+    """Push the triangles {i, j, k} of edge ij (position r) present in the bitsets.
+
+    A triangle is keyed ``(position of its last edge) * n + (opposite vertex)``:
+    unique, and ordered like the (refined) filtration.
+    """
+    one = np.uint64(1)
+    Ri = R[i]
+    Rj = R[j]
+    for w in range(W):
+        x = adj[i, w] & adj[j, w]
+        while x != 0:
+            low = x & (~x + one)
+            x ^= low
+            k = w * 64 + _ctz(low)
+            a = Ri[k]
+            b = Rj[k]
+            if a > r or b > r:
+                if a > b:
+                    key = a * n + j
+                else:
+                    key = b * n + i
+            else:
+                key = r * n + k
+            heap, size = _heap_push(heap, size, key)
+    return heap, size
+
+
+@njit(cache=True)
+def _get_pivot(heap, size):
+    """Cancel pairs (Z/2) at the top; return (pivot or -1, heap, size); the pivot stays."""
+    while size > 0:
+        top = heap[0]
+        size = _heap_pop(heap, size)
+        if size > 0 and heap[0] == top:
+            size = _heap_pop(heap, size)
+            continue
+        heap, size = _heap_push(heap, size, top)
+        return top, heap, size
+    return -1, heap, size
+
+
+@njit(cache=True)
+def _reduce(R, ei, ej, n, Tp, mst, app_k):
+    """Persistent H1 cohomology of the flag filtration of the first Tp edges.
+
+    Columns are the edges from the last to the first; H0 deaths are cleared
+    and apparent pairs (``app_k >= 0``) are recorded without work. Returns
+    ``death`` (length Tp): for a cycle-closing edge r, the position of the
+    last edge of the triangle killing its class, ``Tp`` if it survives the
+    range; -1 for H0 deaths.
+    """
+    W = (n + 63) // 64
+    one = np.uint64(1)
+    adj = np.zeros((n, W), np.uint64)
+    for r in range(Tp):
+        i = ei[r]
+        j = ej[r]
+        adj[i, j >> 6] |= one << np.uint64(j & 63)
+        adj[j, i >> 6] |= one << np.uint64(i & 63)
+    death = np.full(Tp, -1, np.int64)
+    dense = Tp * n <= (1 << 24)
+    own_dense = np.full(Tp * n if dense else 1, -1, np.int32)
+    own_dict = Dict.empty(key_type=types.int64, value_type=types.int64)
+    c_start = np.zeros(Tp, np.int64)
+    c_len = np.zeros(Tp, np.int64)
+    cdata = np.empty(max(64, 4 * n), np.int64)
+    ctop = 0
+    heap = np.empty(max(64, 4 * n), np.int64)
+    for r in range(Tp - 1, -1, -1):
+        if mst[r]:
+            continue
+        if app_k[r] >= 0:
+            death[r] = r
+            continue
+        size = 0
+        heap, size = _push_coboundary(heap, size, adj, R, ei[r], ej[r], r, n, W)
+        piv, heap, size = _get_pivot(heap, size)
+        while piv >= 0:
+            d = piv // n
+            opp = piv - d * n
+            if app_k[d] == opp:
+                heap, size = _push_coboundary(heap, size, adj, R, ei[d], ej[d], d, n, W)
+            else:
+                if dense:
+                    owner = own_dense[piv]
+                elif piv in own_dict:
+                    owner = own_dict[piv]
+                else:
+                    owner = -1
+                if owner < 0:
+                    break
+                s0 = c_start[owner]
+                for q in range(c_len[owner]):
+                    heap, size = _heap_push(heap, size, cdata[s0 + q])
+            piv, heap, size = _get_pivot(heap, size)
+        if piv < 0:
+            death[r] = Tp
+            continue
+        death[r] = piv // n
+        if dense:
+            own_dense[piv] = r
+        else:
+            own_dict[piv] = r
+        # store the reduced column (sorted, pairs cancelled) for later additions
+        if ctop + size > cdata.shape[0]:
+            tmp = np.empty(2 * (ctop + size), np.int64)
+            tmp[:ctop] = cdata[:ctop]
+            cdata = tmp
+        c_start[r] = ctop
+        cnt = 0
+        while size > 0:
+            top = heap[0]
+            size = _heap_pop(heap, size)
+            if size > 0 and heap[0] == top:
+                size = _heap_pop(heap, size)
+                continue
+            cdata[ctop + cnt] = top
+            cnt += 1
+        c_len[r] = cnt
+        ctop += cnt
+    return death
+
+
+@njit(cache=True, inline="always")
+def _toggle(L0, L1, x, span):
+    """Flip key x in the two-level bitset (L1 marks words that may be non-zero)."""
+    one = np.uint64(1)
+    w = x >> 6
+    L0[w] ^= one << np.uint64(x & 63)
+    s = w >> 6
+    L1[s] |= one << np.uint64(w & 63)
+    if s < span[0]:
+        span[0] = s
+    if s > span[1]:
+        span[1] = s
+
+
+@njit(cache=True)
+def _xor_coboundary(L0, L1, span, adj, R, i, j, r, n, W):
+    """Add the coboundary of edge ij (position r) to the bitset column (Z/2)."""
+    one = np.uint64(1)
+    Ri = R[i]
+    Rj = R[j]
+    for w in range(W):
+        x = adj[i, w] & adj[j, w]
+        while x != 0:
+            low = x & (~x + one)
+            x ^= low
+            k = w * 64 + _ctz(low)
+            a = Ri[k]
+            b = Rj[k]
+            if a > r or b > r:
+                if a > b:
+                    key = a * n + j
+                else:
+                    key = b * n + i
+            else:
+                key = r * n + k
+            _toggle(L0, L1, key, span)
+
+
+@njit(cache=True)
+def _first_key(L0, L1, start):
+    """Smallest set key >= start (word granularity), or -1; prunes stale L1 bits."""
+    one = np.uint64(1)
+    w0 = start >> 6
+    s = w0 >> 6
+    mask = ~((one << np.uint64(w0 & 63)) - one)
+    nS = L1.shape[0]
+    while s < nS:
+        y = L1[s] & mask
+        while y != 0:
+            low = y & (~y + one)
+            y ^= low
+            w = s * 64 + _ctz(low)
+            x = L0[w]
+            if x != 0:
+                return w * 64 + _ctz(x & (~x + one))
+            L1[s] &= ~low
+        mask = ~np.uint64(0)
+        s += 1
+    return -1
+
+
+@njit(cache=True)
+def _reduce_bits(R, ei, ej, n, Tp, mst, app_k):
+    """As :func:`_reduce`, with the working column a two-level bitset over all keys."""
+    W = (n + 63) // 64
+    one = np.uint64(1)
+    adj = np.zeros((n, W), np.uint64)
+    for r in range(Tp):
+        i = ei[r]
+        j = ej[r]
+        adj[i, j >> 6] |= one << np.uint64(j & 63)
+        adj[j, i >> 6] |= one << np.uint64(i & 63)
+    K = Tp * n
+    n0 = (K + 63) // 64
+    L0 = np.zeros(n0, np.uint64)
+    L1 = np.zeros((n0 + 63) // 64, np.uint64)
+    span = np.zeros(2, np.int64)
+    death = np.full(Tp, -1, np.int64)
+    dense = K <= (1 << 26)
+    own_dense = np.full(K if dense else 1, -1, np.int32)
+    own_dict = Dict.empty(key_type=types.int64, value_type=types.int64)
+    c_start = np.zeros(Tp, np.int64)
+    c_len = np.zeros(Tp, np.int64)
+    cdata = np.empty(max(64, 4 * n), np.int64)
+    ctop = 0
+    for r in range(Tp - 1, -1, -1):
+        if mst[r]:
+            continue
+        if app_k[r] >= 0:
+            death[r] = r
+            continue
+        span[0] = L1.shape[0]
+        span[1] = -1
+        _xor_coboundary(L0, L1, span, adj, R, ei[r], ej[r], r, n, W)
+        piv = _first_key(L0, L1, r * n)
+        while piv >= 0:
+            d = piv // n
+            opp = piv - d * n
+            if app_k[d] == opp:
+                _xor_coboundary(L0, L1, span, adj, R, ei[d], ej[d], d, n, W)
+            else:
+                if dense:
+                    owner = own_dense[piv]
+                elif piv in own_dict:
+                    owner = own_dict[piv]
+                else:
+                    owner = -1
+                if owner < 0:
+                    break
+                s0 = c_start[owner]
+                for q in range(c_len[owner]):
+                    _toggle(L0, L1, cdata[s0 + q], span)
+            piv = _first_key(L0, L1, piv)
+        if piv < 0:
+            death[r] = Tp
+        else:
+            death[r] = piv // n
+            if dense:
+                own_dense[piv] = r
+            else:
+                own_dict[piv] = r
+            c_start[r] = ctop
+        # extract (if paired) and clear the column
+        for s in range(span[0], span[1] + 1):
+            y = L1[s]
+            while y != 0:
+                low = y & (~y + one)
+                y ^= low
+                w = s * 64 + _ctz(low)
+                x = L0[w]
+                if piv >= 0:
+                    while x != 0:
+                        lb = x & (~x + one)
+                        x ^= lb
+                        if ctop == cdata.shape[0]:
+                            tmp = np.empty(2 * ctop, np.int64)
+                            tmp[:ctop] = cdata[:ctop]
+                            cdata = tmp
+                        cdata[ctop] = w * 64 + _ctz(lb)
+                        ctop += 1
+                L0[w] = 0
+            L1[s] = 0
+        if piv >= 0:
+            c_len[r] = ctop - c_start[r]
+    return death
+
+
+@njit(cache=True)
+def _h1_deaths(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int):
+    """Persistent H0/H1 of the flag filtration of the first T edges (refined order).
+
+    Returns ``(mst, death)``: ``mst[r] = 1`` for edges that kill an H0 class;
+    for the other edges ``death[r]`` is the position of the last edge of the
+    triangle that kills the H1 class born at ``r`` (``== r``: dies at once),
+    or ``T`` if it survives to the end of the range.
+
+    The reduction runs on a truncated range ``Tp`` (after the last
+    cycle-closing edge without a triangle below it every new class dies at
+    once, so only classes born before it matter); ``Tp`` grows until no
+    class is alive at ``Tp`` (it starts 1/8 after the last such edge and grows
+    by 1/3: the cost grows roughly like ``Tp^3``). Bars that end before ``Tp`` are exact in the
+    truncated complex (cohomology pivots only grow during a reduction).
+    """
+    mst, app_k, first, last = _forward(ei, ej, n, T)
+    death = np.full(T, -1, np.int64)
+    for r in range(T):
+        if app_k[r] >= 0:
+            death[r] = r
+    if last < 0:
+        return mst, death
+    Tp = min(T, (last + 1) + (last + 1) // 8 + n)
+    while True:
+        if Tp * n <= (1 << 32):  # bitset column: at most 512 MiB
+            d = _reduce_bits(R, ei, ej, n, Tp, mst, app_k)
+        else:
+            d = _reduce(R, ei, ej, n, Tp, mst, app_k)
+        alive = False
+        for r in range(Tp):
+            if d[r] >= Tp:
+                alive = True
+                break
+        if not alive or Tp >= T:
+            for r in range(Tp):
+                if d[r] >= 0:
+                    death[r] = d[r] if d[r] < Tp else T
+            return mst, death
+        Tp = min(T, Tp + Tp // 3)
+
+
+@njit(cache=True)
+def _curves_from_pairs(mst, death, F, n, M, T):
+    """beta_0 and beta_1 at m = 0..M from the refined pairs, mapped to tied values F."""
+    b0 = np.zeros(M + 2, np.int64)
+    b1 = np.zeros(M + 2, np.int64)
+    b0[0] += n
+    for r in range(T):
+        if mst[r]:
+            b0[F[r]] -= 1
+        else:
+            d = death[r]
+            fb = F[r]
+            fd = M + 1 if d >= T else F[d]
+            if fd > fb:
+                b1[fb] += 1
+                b1[fd] -= 1
+    return np.cumsum(b0)[: M + 1], np.cumsum(b1)[: M + 1]
+
+
+@njit(cache=True)
+def _s1_from_pairs(mst, death, F, T):
+    """Smallest tied birth of an H1 bar of positive (tied) length, or -1."""
+    for r in range(T):  # F is non-decreasing in r: the first hit is the minimum
+        if mst[r]:
+            continue
+        d = death[r]
+        if d >= T or F[d] > F[r]:
+            return F[r]
+    return -1
+
+
+@njit(cache=True)
+def _one_matrix(A, cap, want_s1, want_m1):
+    """(S_1 as an edge count or -1, M_1) of one matrix; cap = largest edge count.
+
+    S_1 alone uses a forward scan: before the first cycle-closing edge r*
+    without a triangle below it, beta_1 = 0 at every step (a cycle-closing
+    edge with a common neighbour below is homologous to the two-edge path
+    through it); r* makes beta_1 > 0 right after it. If r* ends its tie group
+    that is exact; otherwise later edges of the group might kill the class
+    and the persistence computation decides.
+    """
+    n = A.shape[0]
+    R, ei, ej, F = _ranks_kernel(A)
+    N = ei.shape[0]
+    T = 0
+    while T < N and F[T] <= cap:
+        T += 1
+    s1 = -1
+    m1 = 0
+    if want_s1 and not want_m1:
+        mst, app_k, first, last = _forward(ei, ej, n, T)
+        if first < 0:
+            return -1, 0
+        if F[first] == first + 1:
+            return F[first], 0
+    mst, death = _h1_deaths(R, ei, ej, n, T)
+    if want_s1:
+        s1 = _s1_from_pairs(mst, death, F, T)
+    if want_m1:
+        b0, b1 = _curves_from_pairs(mst, death, F, n, cap, T)
+        m1 = b1.max()
+    return s1, m1
+
+
+@njit(cache=True, parallel=True)
+def _batch_kernel(stack, cap, want_s1, want_m1):
+    B = stack.shape[0]
+    s = np.empty(B, np.int64)
+    m = np.empty(B, np.int64)
+    for b in prange(B):
+        s1, m1 = _one_matrix(stack[b], cap, want_s1, want_m1)
+        s[b] = s1
+        m[b] = m1
+    return s, m
+
+
+# ---------------------------------------------------------------------------
+# result container
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BettiCurves:
+    """Betti curves of an order complex.
+
+    Attributes
+    ----------
+    densities : ndarray, shape (L,)
+        Edge densities ``rho = m / N`` at which the curves are given.
+    edges : ndarray, shape (L,), int
+        The edge counts ``m`` (``densities = edges / n_pairs``).
+    betti : ndarray, shape (maxdim + 1, L), int
+        ``betti[k, l] = beta_k(K_{edges[l]})``.
+    n : int
+        Number of vertices.
+    n_pairs : int
+        ``N = n (n - 1) / 2``.
+    max_density : float
+        Upper end of the density range computed.
+    engine : str
+        Engine that produced the curves.
+    """
+
+    densities: np.ndarray
+    edges: np.ndarray
+    betti: np.ndarray
+    n: int
+    n_pairs: int
+    max_density: float
+    engine: str = field(default="numba")
+
+    @property
+    def maxdim(self) -> int:
+        """Highest homology dimension stored."""
+        return self.betti.shape[0] - 1
+
+    def __getitem__(self, k: int) -> np.ndarray:
+        """The curve ``beta_k`` (``curves[1]`` is the Betti-1 curve)."""
+        return self.betti[k]
+
+    def starting_density(self, k: int = 1, fill: float = np.nan) -> float:
+        """``S_k``: first density with ``beta_k > 0`` on the stored points (else ``fill``)."""
+        nz = np.flatnonzero(self.betti[k] > 0)
+        return float(self.densities[nz[0]]) if nz.size else fill
+
+    def maximum(self, k: int = 1) -> int:
+        """``M_k``: the maximum of ``beta_k`` on the stored points."""
+        return int(self.betti[k].max())
+
+
+def _grid(grid, N: int, cap: int) -> tuple[np.ndarray, np.ndarray]:
+    """(densities, edge counts) for a grid specification."""
+    if grid is None:
+        m = np.arange(cap + 1)
+        return m / N, m
+    if np.isscalar(grid):
+        g = np.linspace(0.0, cap / N, int(grid))
+    else:
+        g = np.asarray(grid, dtype=np.float64)
+        if g.ndim != 1 or np.any(g < 0) or np.any(g > 1):
+            raise ValueError("grid densities must be a 1-d sequence in [0, 1]")
+    m = np.minimum(np.floor(g * N + 1e-9).astype(np.int64), cap)
+    return g, m
+
+
+def _finish(curves: np.ndarray, grid, N, cap, n, max_density, engine) -> BettiCurves:
+    dens, m = _grid(grid, N, cap)
+    return BettiCurves(densities=dens, edges=m, betti=curves[:, m], n=n, n_pairs=N,
+                       max_density=max_density, engine=engine)
+
+
+# ---------------------------------------------------------------------------
+# reference engines (ripser, gudhi)
+# ---------------------------------------------------------------------------
+def _curves_from_intervals(dgms: Sequence[np.ndarray], n: int, cap: int) -> np.ndarray:
+    out = np.zeros((len(dgms), cap + 2), np.int64)
+    for k, dg in enumerate(dgms):
+        dg = np.asarray(dg, dtype=np.float64).reshape(-1, 2)
+        b = np.rint(dg[:, 0]).astype(np.int64)
+        d = np.where(np.isfinite(dg[:, 1]), dg[:, 1], cap + 1)
+        d = np.minimum(np.rint(d).astype(np.int64), cap + 1)
+        keep = d > b
+        np.add.at(out[k], b[keep], 1)
+        np.add.at(out[k], d[keep], -1)
+    return np.cumsum(out, axis=1)[:, : cap + 1]
+
+
+def betti_curves_ripser(
+    A: np.ndarray,
+    *,
+    maxdim: int = 1,
+    max_density: float = 1.0,
+    grid: int | Sequence[float] | None = None,
+    check_symmetric: bool = True,
+) -> BettiCurves:
+    """Betti curves via ripser on :func:`order_filtration` (reference engine).
+
+    Same parameters and result as :func:`betti_curves`.
+    """
+    from ripser import ripser
+
+    A = _validate(A, check_symmetric)
+    n = A.shape[0]
+    N = n * (n - 1) // 2
+    cap = _edge_cap(N, max_density)
+    D = order_filtration(A, check_symmetric=False)
+    dgms = ripser(D, distance_matrix=True, maxdim=maxdim, thresh=float(cap))["dgms"]
+    return _finish(_curves_from_intervals(dgms, n, cap), grid, N, cap, n, max_density, "ripser")
+
+
+def betti_curves_gudhi(
+    A: np.ndarray,
+    *,
+    maxdim: int = 1,
+    max_density: float = 1.0,
+    grid: int | Sequence[float] | None = None,
+    check_symmetric: bool = True,
+) -> BettiCurves:
+    """Betti curves via gudhi's flag complex of :func:`order_filtration` (reference engine).
+
+    Same parameters and result as :func:`betti_curves`.
+    """
+    import gudhi
+
+    A = _validate(A, check_symmetric)
+    n = A.shape[0]
+    N = n * (n - 1) // 2
+    cap = _edge_cap(N, max_density)
+    D = order_filtration(A, check_symmetric=False)
+    st = gudhi.SimplexTree()
+    for v in range(n):
+        st.insert([v], 0.0)
+    iu, ju = np.triu_indices(n, 1)
+    w = D[iu, ju]
+    keep = w <= cap
+    st.insert_batch(np.vstack([iu[keep], ju[keep]]), w[keep])
+    st.expansion(maxdim + 1)
+    st.compute_persistence(homology_coeff_field=2, persistence_dim_max=True)
+    dgms = [st.persistence_intervals_in_dimension(k) for k in range(maxdim + 1)]
+    return _finish(_curves_from_intervals(dgms, n, cap), grid, N, cap, n, max_density, "gudhi")
+
+
+# ---------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------
+def betti_curves(
+    A: np.ndarray,
+    *,
+    maxdim: int = 1,
+    max_density: float = 1.0,
+    grid: int | Sequence[float] | None = None,
+    engine: Engine = "auto",
+    check_symmetric: bool = True,
+) -> BettiCurves:
+    """Betti curves ``beta_0 .. beta_maxdim`` of the order complex of ``A``.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n, n)
+        Symmetric real matrix (diagonal ignored; no NaN). Large entries enter
+        first; for a distance matrix pass ``-D``.
+    maxdim : int
+        Highest homology dimension, 1 (default) or 2. Dimension 2 uses ripser.
+    max_density : float
+        Largest edge density computed, in (0, 1]. Default **1.0, the whole
+        range** (CliqueTop's default is 0.6). Edges count only when their
+        whole tie group fits below ``floor(max_density * N)``.
+    grid : None, int or sequence of float
+        ``None`` (default): every edge count ``m = 0 .. floor(max_density N)``.
+        An int ``L``: ``L`` equally spaced densities on ``[0, max_density]``.
+        A sequence: those densities (each read at ``m = floor(rho N)``).
+    engine : {"auto", "numba", "ripser", "gudhi"}
+        ``"auto"`` uses the numba engine for ``maxdim <= 1`` and ripser for 2.
+    check_symmetric : bool
+        Raise when ``A != A.T`` exactly (default).
+
+    Returns
+    -------
+    BettiCurves
+        Densities, edge counts and the curves (``result[1]`` is ``beta_1``).
+
+    Raises
+    ------
+    ValueError
+        Non-square, non-symmetric (symmetrise with :func:`symmetrize_max`) or
+        NaN-containing input, ``maxdim`` outside 1..2.
+    """
+    if maxdim not in (0, 1, 2):
+        raise ValueError(f"maxdim must be 0, 1 or 2, got {maxdim}")
+    if engine == "auto":
+        engine = "numba" if maxdim <= 1 else "ripser"
+    if engine == "ripser":
+        return betti_curves_ripser(
+            A, maxdim=maxdim, max_density=max_density, grid=grid, check_symmetric=check_symmetric
+        )
+    if engine == "gudhi":
+        return betti_curves_gudhi(
+            A, maxdim=maxdim, max_density=max_density, grid=grid, check_symmetric=check_symmetric
+        )
+    if engine != "numba":
+        raise ValueError(f"unknown engine {engine!r}")
+    if maxdim > 1:
+        raise ValueError("the numba engine computes beta_0 and beta_1 only; use engine='ripser'")
+    A = _validate(A, check_symmetric)
+    n = A.shape[0]
+    N = n * (n - 1) // 2
+    cap = _edge_cap(N, max_density)
+    R, ei, ej, F = _ranks_kernel(A)
+    T = int(np.searchsorted(F, cap, side="right"))
+    mst, death = _h1_deaths(R, ei, ej, n, T)
+    b0, b1 = _curves_from_pairs(mst, death, F, n, cap, T)
+    curves = np.vstack([b0, b1])[: maxdim + 1]
+    return _finish(curves, grid, N, cap, n, max_density, "numba")
+
+
+def starting_density(
+    A: np.ndarray,
+    k: int = 1,
+    *,
+    max_density: float = 1.0,
+    fill: float = np.nan,
+    check_symmetric: bool = True,
+) -> float:
+    """Starting edge density ``S_k`` (Eq 3): least ``m / N`` with ``beta_k(K_m) > 0``.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n, n)
+        Symmetric matrix (feature map after :func:`symmetrize_max`).
+    k : int
+        Homology dimension, 1 (default, exact fast path) or 2 (via ripser).
+    max_density : float
+        Search range ``(0, max_density]``; default the whole range.
+    fill : float
+        Value returned when ``beta_k`` stays 0 in the range (default NaN:
+        ``S_k`` is undefined, see the module docstring).
+    check_symmetric : bool
+        Raise when ``A`` is not exactly symmetric.
+
+    Returns
+    -------
+    float
+        ``S_k`` as a density in ``(0, 1)``, or ``fill``. It depends only on
+        the order of the entries, hence is invariant under ``a A + b`` with
+        ``a > 0`` (Fig 2B).
+    """
+    if k == 0:
+        _validate(A, check_symmetric)
+        return 0.0  # beta_0 = n > 0 already at rho = 0
+    if k == 1:
+        A = _validate(A, check_symmetric)
+        n = A.shape[0]
+        N = n * (n - 1) // 2
+        cap = _edge_cap(N, max_density)
+        s1, _ = _one_matrix(A, cap, True, False)
+        return fill if s1 < 0 else s1 / N
+    if k == 2:
+        return betti_curves(A, maxdim=2, max_density=max_density, check_symmetric=check_symmetric).starting_density(2, fill)
+    raise ValueError(f"k must be 0, 1 or 2, got {k}")
+
+
+def betti_max(
+    A: np.ndarray,
+    k: int = 1,
+    *,
+    max_density: float = 1.0,
+    check_symmetric: bool = True,
+) -> int:
+    """Maximum of the Betti curve ``M_k = max_rho beta_k(rho)`` (Eq 9).
+
+    Parameters
+    ----------
+    A : ndarray, shape (n, n)
+        Symmetric matrix (image after :func:`symmetrize_sum`).
+    k : int
+        Homology dimension 1 (default) or 2 (via ripser); 0 gives ``n``.
+    max_density : float
+        Range of the maximum; default 1.0, **the whole range**.
+    check_symmetric : bool
+        Raise when ``A`` is not exactly symmetric.
+
+    Returns
+    -------
+    int
+        ``M_k`` (0 when the curve is identically zero).
+    """
+    if k == 0:
+        return int(_validate(A, check_symmetric).shape[0])
+    if k == 1:
+        A = _validate(A, check_symmetric)
+        n = A.shape[0]
+        cap = _edge_cap(n * (n - 1) // 2, max_density)
+        return int(_one_matrix(A, cap, False, True)[1])
+    if k == 2:
+        return betti_curves(A, maxdim=2, max_density=max_density, check_symmetric=check_symmetric).maximum(2)
+    raise ValueError(f"k must be 0, 1 or 2, got {k}")
+
+
+def _batch(stack, max_density, check_symmetric, want_s1, want_m1):
+    stack = _validate(stack, check_symmetric, batch=True)
+    stack = np.ascontiguousarray(stack)
+    n = stack.shape[-1]
+    N = n * (n - 1) // 2
+    cap = _edge_cap(N, max_density)
+    return _batch_kernel(stack, cap, want_s1, want_m1), N
+
+
+def starting_density_batch(
+    stack: np.ndarray,
+    k: int = 1,
+    *,
+    max_density: float = 1.0,
+    fill: float = np.nan,
+    check_symmetric: bool = True,
+) -> np.ndarray:
+    """``S_1`` of every matrix of a stack, in parallel (numba ``prange``).
+
+    Parameters
+    ----------
+    stack : ndarray, shape (B, n, n)
+        Symmetric matrices (e.g. ``symmetrize_max(feature_maps)``).
+    k : int
+        Only ``k = 1`` is batched; other values loop over :func:`starting_density`.
+    max_density, fill, check_symmetric
+        As in :func:`starting_density`.
+
+    Returns
+    -------
+    ndarray, shape (B,), float64
+        ``S_1`` per matrix (``fill`` where ``beta_1`` stays 0).
+    """
+    if k != 1:
+        return np.array([starting_density(a, k, max_density=max_density, fill=fill,
+                                          check_symmetric=check_symmetric) for a in stack])
+    (s, _), N = _batch(stack, max_density, check_symmetric, True, False)
+    out = s / N
+    out[s < 0] = fill
+    return out
+
+
+def betti_max_batch(
+    stack: np.ndarray,
+    k: int = 1,
+    *,
+    max_density: float = 1.0,
+    check_symmetric: bool = True,
+) -> np.ndarray:
+    """``M_1`` of every matrix of a stack, in parallel (numba ``prange``).
+
+    Parameters
+    ----------
+    stack : ndarray, shape (B, n, n)
+        Symmetric matrices (e.g. ``symmetrize_sum(images)``).
+    k : int
+        Only ``k = 1`` is batched; other values loop over :func:`betti_max`.
+    max_density, check_symmetric
+        As in :func:`betti_max`.
+
+    Returns
+    -------
+    ndarray, shape (B,), int64
+    """
+    if k != 1:
+        return np.array([betti_max(a, k, max_density=max_density, check_symmetric=check_symmetric)
+                         for a in stack], dtype=np.int64)
+    (_, m), _ = _batch(stack, max_density, check_symmetric, False, True)
+    return m
