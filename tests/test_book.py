@@ -19,7 +19,8 @@ def test_every_chapter_has_small_and_full_parameters():
 def test_unknown_profile_and_chapter_give_clear_errors(tmp_path):
     with pytest.raises(ValueError, match=r"unknown profile 'huge'.*small"):
         book.load_profile("huge", book.chapters()[0])
-    (tmp_path / "p.yml").write_text("other_chapter: {seed: 1}\n")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "other_chapter.yml").write_text("seed: 1\n")
     with pytest.raises(ValueError, match="no parameters for chapter"):
         book.load_profile("p", "01_natural_images", profiles_dir=tmp_path)
 

@@ -7,8 +7,8 @@ Command line (what ``make book`` and ``make chapter`` call)::
     python -m topo_helpers.book run --profile full       # the papers' scale (GPU advised)
     python -m topo_helpers.book list                     # chapters and profiles
 
-Profiles live in ``profiles/<name>.yml``: a mapping from chapter name to the parameters papermill
-injects into that chapter's ``parameters`` cell. The injected cell is tagged ``remove-cell`` so the
+Profiles live in ``profiles/<profile>/<chapter>.yml``: the parameters papermill injects into that
+chapter's ``parameters`` cell. The injected cell is tagged ``remove-cell`` so the
 rendered page does not show it (the values are printed by the chapter itself).
 """
 
@@ -36,8 +36,8 @@ def chapters(notebooks: Path = NOTEBOOKS) -> list[str]:
 
 
 def profiles(profiles_dir: Path = PROFILES) -> list[str]:
-    """Available profile names (``profiles/*.yml``)."""
-    return sorted(p.stem for p in profiles_dir.glob("*.yml"))
+    """Available profile names (the folders ``profiles/<name>/``)."""
+    return sorted(p.name for p in profiles_dir.iterdir() if p.is_dir())
 
 
 def load_profile(name: str, chapter: str, profiles_dir: Path = PROFILES) -> dict:
@@ -49,21 +49,22 @@ def load_profile(name: str, chapter: str, profiles_dir: Path = PROFILES) -> dict
         For an unknown profile or a profile without an entry for the chapter; the message lists what
         exists.
     """
-    path = profiles_dir / f"{name}.yml"
-    if not path.is_file():
+    folder = profiles_dir / name
+    if not folder.is_dir():
         raise ValueError(
             f"unknown profile {name!r}: choose one of {profiles(profiles_dir)} "
-            f"(files in {profiles_dir}/)"
+            f"(folders in {profiles_dir}/)"
         )
-    data = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path} must map chapter names to parameter mappings")
-    if chapter not in data:
+    path = folder / f"{chapter}.yml"
+    if not path.is_file():
+        have = sorted(p.stem for p in folder.glob("*.yml"))
         raise ValueError(
-            f"profile {name!r} ({path}) has no parameters for chapter {chapter!r}; "
-            f"it has {sorted(data)}. Add a '{chapter}:' section."
+            f"profile {name!r} has no parameters for chapter {chapter!r} (no {path}); "
+            f"it has {have}. Add that file."
         )
-    params = data[chapter] or {}
+    params = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(params, dict):
+        raise ValueError(f"{path} must be a mapping of parameter names to values")
     params = {**params, "profile": name}
     return params
 
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run", help="execute chapters into book/")
     run.add_argument("chapters", nargs="*", help="chapter names (default: all)")
-    run.add_argument("--profile", default="small", help="profile name (profiles/<name>.yml)")
+    run.add_argument("--profile", default="small", help="profile name (a folder in profiles/)")
     run.add_argument("--out", default=str(BOOK), help="output folder (default: book/)")
     sub.add_parser("list", help="list chapters and profiles")
     args = parser.parse_args(argv)
