@@ -387,7 +387,7 @@ def test_make_offline_raises_if_template_changed():
         '<link rel="icon" href="http://i.imgur.com/x.jpg" />'
         '<script src="https://cdnjs.cloudflare.com/ajax/libs/d3/6.1.1/d3.js"></script>'
         '<script src="https://cdn.jsdelivr.net/npm/file-saver@2.0.2/dist/FileSaver.min.js"></script>'
-        '<img src="https://example.org/x.png">'
+        '<img src="https://example.org/x.png"></body>'
     )
     with pytest.raises(RuntimeError, match="external"):
         tm._make_offline(ok)
@@ -414,3 +414,11 @@ def test_mapper_html_errors():
     empty = MapperGraph(nodes=[], edges=[], node_cover=[], lens=np.zeros((0, 2)), params={})
     with pytest.raises(ValueError):
         mapper_html(empty)
+
+
+def test_html_fits_graph_to_view_after_layout():
+    X = np.c_[np.cos(np.linspace(0, 2 * np.pi, 300)), np.sin(np.linspace(0, 2 * np.pi, 300))]
+    html = tm.mapper_html(tm.mapper_graph(X, resolution=10, gain=2))
+    # the fit-to-view script is attached once, after KeplerMapper's own scripts
+    assert html.count("zoom.transform") == 1
+    assert html.index("zoom.transform") > html.index("forceSimulation")

@@ -908,6 +908,28 @@ def _inline_script(code: str) -> str:
     return "<script>" + code + "</script>"
 
 
+# KeplerMapper's force layout (charge -1200) spreads large graphs far outside the view; once the
+# layout has settled (and twice before, for impatient readers), zoom so the whole graph fits.
+_FIT_SCRIPT = """<script>
+window.addEventListener('load', function () {
+  function fit() {
+    try {
+      var box = g.node().getBBox();
+      if (!box.width || !box.height) return;
+      var W = +svg.attr('width') || window.innerWidth, H = +svg.attr('height') || window.innerHeight;
+      var s = Math.min(max_zoom, 0.9 * Math.min(W / box.width, H / box.height));
+      zoom.scaleExtent([Math.min(min_zoom, s), max_zoom]);
+      svg.call(zoom.transform, d3.zoomIdentity
+        .translate(W / 2 - s * (box.x + box.width / 2), H / 2 - s * (box.y + box.height / 2)).scale(s));
+    } catch (e) { /* KeplerMapper internals changed: leave the view as it is */ }
+  }
+  if (typeof simulation !== 'undefined') simulation.on('end.fit', fit);
+  setTimeout(fit, 1200);
+  setTimeout(fit, 3500);
+});
+</script>"""
+
+
 def _make_offline(html: str) -> str:
     """Inline vendored d3 6.1.1 and FileSaver, drop favicon and web font."""
     html, n_d3 = _CDN_D3.subn(lambda m: _inline_script(_asset("d3.min.js")), html, count=1)
@@ -919,6 +941,9 @@ def _make_offline(html: str) -> str:
         )
     html = _FAVICON.sub("", html)
     html = _FONTS.sub("", html)
+    if "</body>" not in html:
+        raise RuntimeError("KeplerMapper's template changed: no </body> to attach the fit-to-view script")
+    html = html.replace("</body>", _FIT_SCRIPT + "\n</body>", 1)
     # check tags only: the inlined JavaScript holds URL strings (namespaces, comments)
     tags_only = re.sub(r"<script>.*?</script>", "<script></script>", html, flags=re.DOTALL)
     bad = _EXTERNAL.findall(tags_only)
