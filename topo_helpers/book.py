@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -106,17 +107,15 @@ def execute_chapter(
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
         raise ValueError(f"{src} has no cell tagged 'parameters': papermill needs one")
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / f".{chapter}.input.ipynb"
     out = out_dir / f"{chapter}.ipynb"
-    nbformat.write(nb, tmp)
     t0 = time.perf_counter()
-    try:
+    with tempfile.TemporaryDirectory() as tmpdir:  # keep the unexecuted copy out of book/
+        tmp = Path(tmpdir) / f"{chapter}.input.ipynb"
+        nbformat.write(nb, tmp)
         papermill.execute_notebook(
             str(tmp), str(out), parameters=params, kernel_name=kernel_name, cwd=str(ROOT),
             progress_bar=False, request_save_on_cell_execute=False,
         )
-    finally:
-        tmp.unlink(missing_ok=True)
     elapsed = time.perf_counter() - t0
     _tag_injected_cell(out)
     return elapsed
