@@ -1,0 +1,243 @@
+"""One filter cloud, the papers' whole pipeline: rho(k, p) -> barcodes -> Mapper -> circle fit.
+
+The filter chapters (CIFAR-10, VGG16) repeat the same steps on many point clouds (layers,
+checkpoints, colour channels). :func:`analyse_cloud` runs them once and keeps the timings;
+:func:`primary_circle_fit` measures how much of a cloud sits on the idealised primary circle
+and whether it covers every edge orientation (a number to put beside a Mapper picture);
+:func:`subsample` and :func:`scaled_k` implement the small profiles' scaled-down clouds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CloudAnalysis", "analyse_cloud", "klein_bottle_fit", "primary_circle_fit", "subsample", "scaled_k"]
+
+_FINE_CIRCLE = 3600
+
+
+def subsample(X: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarray:
+    """At most ``max_points`` rows of ``X``, drawn without replacement (seeded); all if None or fewer.
+
+    The kept rows stay in their original order.
+    """
+    X = np.asarray(X)
+    if max_points is None or len(X) <= max_points:
+        return X
+    if max_points < 1:
+        raise ValueError(f"max_points must be >= 1; got {max_points}")
+    idx = np.sort(np.random.default_rng(seed).choice(len(X), int(max_points), replace=False))
+    return X[idx]
+
+
+def scaled_k(k: int, n_used: int, n_full: int, k_min: int = 10) -> int:
+    """The paper's ``k`` for ``n_full`` points, scaled to a subsample of ``n_used`` points.
+
+    ``round(k * n_used / n_full)`` keeps the neighbourhood radius of the k-th neighbour about the
+    same on a uniform subsample; it is clipped to ``[min(k, k_min), n_used - 1]`` so that a strong
+    subsample still averages over a few neighbours. Equal to ``k`` when nothing was dropped.
+    """
+    if n_used >= n_full:
+        return int(min(k, n_used - 1))
+    s = int(round(k * n_used / n_full))
+    return int(min(max(s, min(k, k_min)), n_used - 1))
+
+
+def primary_circle_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
+                       min_share: float = 0.25) -> dict[str, float]:
+    """How well a cloud of mean-centred, unit-norm 3x3 filters follows the primary circle.
+
+    Each point is matched to the nearest of 3,600 idealised primary-circle filters
+    (linear gradients, :func:`topo_helpers.filters.primary_circle_patches`), Euclidean in R^9.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, 9)
+        Normalised filters (rows of unit norm, mean zero).
+    near : float
+        A point is *near* the circle when its distance is below this (0.5 is about 29 degrees
+        on the unit sphere; two random unit vectors in the 8-dimensional mean-zero space are
+        typically ~1.4 apart).
+    n_bins : int
+        Orientation bins over the circle's full turn (16: 22.5 degrees each).
+    min_share : float
+        A bin is *covered* when it holds at least ``min_share / n_bins`` of the near points
+        (a quarter of its fair share).
+
+    Returns
+    -------
+    dict
+        ``median_distance``; ``frac_near`` (fraction of points near the circle); ``coverage``
+        (fraction of orientation bins covered by the near points; 1.0 = every edge orientation,
+        the signature of a full circle rather than a few edge clusters); ``n_near``.
+    """
+    from scipy.spatial import cKDTree
+
+    from .filters import primary_circle_patches
+
+    A = np.asarray(X, dtype=np.float64)
+    if A.ndim != 2 or A.shape[1] != 9:
+        raise ValueError(f"X must be (N, 9) normalised 3x3 filters; got shape {A.shape}")
+    if len(A) == 0:
+        raise ValueError("X is empty")
+    circle = primary_circle_patches(_FINE_CIRCLE)
+    d, j = cKDTree(circle).query(A)
+    is_near = d < near
+    n_near = int(is_near.sum())
+    if n_near:
+        bins = np.bincount((j[is_near] * n_bins) // _FINE_CIRCLE, minlength=n_bins)
+        coverage = float(np.mean(bins >= min_share * n_near / n_bins))
+    else:
+        coverage = 0.0
+    return {"median_distance": float(np.median(d)), "frac_near": float(is_near.mean()),
+            "coverage": coverage, "n_near": n_near}
+
+
+@dataclass
+class CloudAnalysis:
+    """The result of :func:`analyse_cloud`.
+
+    Attributes
+    ----------
+    n_points : int
+        Size of the input cloud.
+    k, p : int or None, float or None
+        The density filtration used (None: none).
+    core : np.ndarray
+        The filtered cloud (the whole cloud without filtration).
+    barcodes : topo_helpers.persistence.Barcodes or None
+        Lazy witness barcodes of the core (None if not asked for).
+    graph : topo_helpers.mapper.MapperGraph or None
+        Mapper of the core (None if not asked for).
+    circle : dict
+        :func:`primary_circle_fit` of the core.
+    timings : dict
+        Seconds for ``density``, ``barcodes``, ``mapper``.
+    """
+
+    n_points: int
+    k: int | None
+    p: float | None
+    core: np.ndarray
+    barcodes: Any = None
+    graph: Any = None
+    circle: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def h1_max(self) -> float:
+        """Most persistent (finite) H1 lifetime of the core's witness barcodes (nan if none)."""
+        return float("nan") if self.barcodes is None else float(self.barcodes.most_persistent(1))
+
+    @property
+    def n_h1(self) -> int:
+        """Number of persistent H1 bars (``Barcodes.n_persistent(1)``; -1 without barcodes)."""
+        return -1 if self.barcodes is None else int(self.barcodes.n_persistent(1))
+
+    @property
+    def loops(self) -> int:
+        """Loops of the Mapper nerve (``MapperGraph.nerve_betti1()``; -1 without Mapper)."""
+        return -1 if self.graph is None else int(self.graph.nerve_betti1())
+
+    def node_patches(self) -> np.ndarray:
+        """Mean filter of every Mapper node, ``(n_nodes, 3, 3)``."""
+        if self.graph is None:
+            raise ValueError("no Mapper graph was computed")
+        return self.graph.node_means(self.core).reshape(-1, 3, 3)
+
+    def summary(self) -> str:
+        """One line: sizes, H1, Mapper loops, circle fit."""
+        rho = "unfiltered" if self.k is None else f"rho({self.k},{self.p})"
+        parts = [f"{self.n_points:,} points, {rho} -> {len(self.core):,}"]
+        if self.barcodes is not None:
+            parts.append(f"H1 max {self.h1_max:.3f} ({self.n_h1} persistent)")
+        if self.graph is not None:
+            parts.append(f"Mapper {self.graph.n_nodes} nodes, {self.loops} loop(s)")
+        c = self.circle
+        parts.append(f"near circle {c['frac_near']:.0%}, orientations {c['coverage']:.0%}")
+        return "; ".join(parts)
+
+
+def analyse_cloud(
+    X: np.ndarray,
+    k: int | None = None,
+    p: float | None = None,
+    *,
+    barcodes: bool = True,
+    mapper: bool = True,
+    resolution: int = 30,
+    gain: float = 3.0,
+    min_cluster_size: int = 5,
+    n_landmarks: int = 100,
+    nu: int = 2,
+    seed: int = 0,
+    maxdim: int = 1,
+) -> CloudAnalysis:
+    """rho(k, p) of a normalised filter cloud, then witness barcodes, Mapper and the circle fit.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, 9)
+        Mean-centred, normalised filters (:func:`topo_helpers.filters.spatial_filters`).
+    k, p : int and float, optional
+        Density filtration rho(k, p); both None: no filtration (the papers' "unfiltered").
+    barcodes, mapper : bool
+        Compute the lazy witness barcodes (``n_landmarks`` max-min landmarks, ``nu``; capped at
+        the core size) and Mapper(``resolution``, ``gain``) with ``min_cluster_size``.
+    seed : int
+        Seed of the max-min start point.
+    maxdim : int
+        Top homology degree of the barcodes.
+
+    Returns
+    -------
+    CloudAnalysis
+    """
+    from . import density, persistence
+    from . import mapper as _mapper
+
+    A = np.asarray(X, dtype=np.float64)
+    if (k is None) != (p is None):
+        raise ValueError("give both k and p for rho(k, p), or neither for no filtration")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    core = A if k is None else density.density_filter(A, k=int(k), p=float(p))
+    timings["density"] = time.perf_counter() - t0
+    bc = g = None
+    if barcodes:
+        t0 = time.perf_counter()
+        bc = persistence.witness_barcodes(core, n_landmarks=min(n_landmarks, len(core)), nu=nu,
+                                          maxdim=maxdim, seed=seed)
+        timings["barcodes"] = time.perf_counter() - t0
+    if mapper:
+        t0 = time.perf_counter()
+        g = _mapper.mapper_graph(core, resolution=resolution, gain=gain, min_cluster_size=min_cluster_size)
+        timings["mapper"] = time.perf_counter() - t0
+    return CloudAnalysis(len(A), k, p, core, bc, g, primary_circle_fit(core), timings)
+
+
+def klein_bottle_fit(X: np.ndarray, far: float = 0.5, grid: int = 120) -> dict[str, float]:
+    """How much of a cloud of normalised 3x3 filters lies *off* the idealised Klein bottle.
+
+    Each point is matched to the nearest of ``grid x grid`` Klein-bottle filters
+    (:func:`topo_helpers.filters.klein_bottle_patches`), Euclidean in R^9.
+
+    Returns
+    -------
+    dict
+        ``median_distance`` and ``frac_far`` (fraction of points farther than ``far``: patch types
+        with no counterpart in the Klein-bottle model, 001 §V-C).
+    """
+    from scipy.spatial import cKDTree
+
+    from .filters import klein_bottle_patches
+
+    A = np.asarray(X, dtype=np.float64)
+    if A.ndim != 2 or A.shape[1] != 9 or len(A) == 0:
+        raise ValueError(f"X must be a non-empty (N, 9) array of normalised 3x3 filters; got {A.shape}")
+    d, _ = cKDTree(klein_bottle_patches(grid, grid)).query(A)
+    return {"median_distance": float(np.median(d)), "frac_far": float(np.mean(d > far))}
