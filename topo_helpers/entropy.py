@@ -1,0 +1,304 @@
+"""SED and MBC distributions, filter entropy and category distance (Zhao & Zhang, paper 000).
+
+The clique-topology numbers come from :mod:`topo_helpers.clique`; this module turns them into the
+paper's statistics:
+
+* **SED distribution** (Eq 4): per filter and class, the distribution of the starting edge density
+  ``S_1`` of the first-layer feature maps ``max(F, F^T)`` (Eq 14). The random variable is the
+  *edge count* ``m = S_1 * N`` (an integer, as Eq 4's ``{0, 1, 2, ...}``; ``N = n(n-1)/2``), and a
+  map whose ``beta_1`` never becomes non-zero is its own outcome (:data:`NEVER`, ``-1``), so that
+  every image of the class is counted (``N_i`` in Eq 4).
+* **Filter entropy** (Eq 5) ``H_i = -sum_j P_ij log P_ij``: plug-in estimate; the base is a
+  parameter (the book uses the natural logarithm; the paper does not say).
+* **Entropy decrease** (Eq 6, PROTOCOL's reading) ``dH = H(0) - H(T)``: positive = a decrease =
+  the filter is *effective* for that class; the **effective set** (Eq 7) is the classes with
+  ``dH > 0`` and the **assessment metric** (Eq 8) ``E = sum of dH over the effective set``.
+* **MBC distribution** (Eq 10): per class, the distribution of ``M_1`` of ``I + I^T``.
+* **Category distance** (Eq 11): the Jensen-Shannon divergence of two MBC distributions (base 2
+  bounds it by 1), the **CD matrix** (Eq 12) and the **distinguishable degree** (Eq 13)
+  ``dd_i = sum_j C_ij`` (large = most distinguishable).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from . import clique
+
+__all__ = [
+    "NEVER",
+    "sed_counts",
+    "class_distributions",
+    "entropy",
+    "filter_entropy",
+    "entropy_decrease",
+    "effective_set",
+    "assessment_metric",
+    "mbc_values",
+    "js_divergence",
+    "cd_matrix",
+    "distinguishable_degree",
+    "rank_correlation",
+]
+
+NEVER = -1
+"""Outcome used for a map whose ``beta_1`` never becomes non-zero (``S_1`` undefined)."""
+
+
+def sed_counts(maps: np.ndarray) -> np.ndarray:
+    """Starting edge density of feature maps as an integer edge count (Eqs 3, 14).
+
+    Parameters
+    ----------
+    maps : ndarray, shape (..., n, n)
+        Feature maps before any ReLU (any leading shape, e.g. ``(images, filters, 24, 24)``).
+
+    Returns
+    -------
+    ndarray of int64, shape (...)
+        ``m = S_1 * N``: the number of edges (ties entering together) at which ``beta_1`` of the
+        order complex of ``max(F, F^T)`` first becomes non-zero; :data:`NEVER` (-1) where it never
+        does.
+    """
+    maps = np.asarray(maps, dtype=np.float64)
+    lead, n = maps.shape[:-2], maps.shape[-1]
+    stack = clique.symmetrize_max(maps.reshape(-1, n, n))
+    s = clique.starting_density_batch(np.ascontiguousarray(stack), 1)
+    N = n * (n - 1) // 2
+    out = np.full(s.shape, NEVER, dtype=np.int64)
+    ok = ~np.isnan(s)
+    out[ok] = np.rint(s[ok] * N).astype(np.int64)
+    return out.reshape(lead)
+
+
+def class_distributions(
+    values: np.ndarray,
+    labels: np.ndarray,
+    n_classes: int | None = None,
+    support: Sequence[int] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical distributions of an integer statistic per class (Eqs 4 and 10).
+
+    Parameters
+    ----------
+    values : ndarray of int, shape (B,) or (B, K)
+        One value per image (``M_1``), or one per image and filter (SED counts).
+    labels : ndarray of int, shape (B,)
+        Class of each image, ``0 .. n_classes - 1``.
+    n_classes : int, optional
+        Number of classes (default ``labels.max() + 1``).
+    support : sequence of int, optional
+        The outcomes, in order (default: every value that occurs, sorted). Values outside the
+        support raise.
+
+    Returns
+    -------
+    P : ndarray, shape (n_classes, S) or (K, n_classes, S)
+        ``P[..., i, j]`` = fraction of the images of class ``i`` whose value is ``support[j]``.
+    support : ndarray of int, shape (S,)
+    """
+    values = np.asarray(values)
+    labels = np.asarray(labels)
+    if values.shape[0] != labels.shape[0]:
+        raise ValueError(f"{values.shape[0]} values but {labels.shape[0]} labels")
+    if n_classes is None:
+        n_classes = int(labels.max()) + 1
+    sup = np.unique(values) if support is None else np.asarray(support)
+    idx = np.searchsorted(sup, values)
+    idx = np.clip(idx, 0, len(sup) - 1)
+    if np.any(sup[idx] != values):
+        raise ValueError("some values are not in the support")
+    squeeze = values.ndim == 1
+    if squeeze:
+        idx = idx[:, None]
+    K = idx.shape[1]
+    P = np.zeros((K, n_classes, len(sup)))
+    for c in range(n_classes):
+        sel = idx[labels == c]
+        if len(sel) == 0:
+            raise ValueError(f"class {c} has no images")
+        for k in range(K):
+            P[k, c] = np.bincount(sel[:, k], minlength=len(sup)) / len(sel)
+    return (P[0] if squeeze else P), sup
+
+
+def entropy(P: np.ndarray, base: float = np.e, axis: int = -1) -> np.ndarray:
+    """Shannon entropy ``-sum P log P`` along ``axis`` (Eq 5), ``0 log 0 = 0``.
+
+    Parameters
+    ----------
+    P : ndarray
+        Probabilities (each slice along ``axis`` sums to 1).
+    base : float
+        Logarithm base (``np.e``: nats, default; 2: bits).
+    axis : int
+
+    Returns
+    -------
+    ndarray
+        Entropy; between 0 (a single outcome) and ``log(S)`` (uniform over S outcomes) — the
+        paper's stated maximum ``N log N`` is a slip for ``log N``.
+    """
+    P = np.asarray(P, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(P > 0, P * np.log(P), 0.0)
+    return -t.sum(axis=axis) / np.log(base)
+
+
+def filter_entropy(
+    sed: np.ndarray, labels: np.ndarray, n_classes: int | None = None, base: float = np.e
+) -> np.ndarray:
+    """Filter entropy per filter and class (Eqs 4-5).
+
+    Parameters
+    ----------
+    sed : ndarray of int, shape (B, K)
+        SED counts of ``B`` images through ``K`` filters (:func:`sed_counts`).
+    labels : ndarray of int, shape (B,)
+    n_classes : int, optional
+    base : float
+        Logarithm base.
+
+    Returns
+    -------
+    ndarray, shape (K, n_classes)
+        ``H[k, i]``: entropy of the SED distribution of filter ``k`` on class ``i``.
+    """
+    sed = np.asarray(sed)
+    if sed.ndim != 2:
+        raise ValueError(f"expected sed of shape (images, filters), got {sed.shape}")
+    P, _ = class_distributions(sed, labels, n_classes)
+    return entropy(P, base=base)
+
+
+def entropy_decrease(H0: np.ndarray, HT: np.ndarray) -> np.ndarray:
+    """Entropy decrease ``dH = H(0) - H(T)`` (Eq 6; PROTOCOL's sign: positive = decrease).
+
+    Parameters
+    ----------
+    H0, HT : ndarray, same shape
+        Filter entropies at initialisation and at the end of training.
+
+    Returns
+    -------
+    ndarray
+        ``H0 - HT``; a positive entry means the filter became *effective* for that class.
+    """
+    return np.asarray(H0, dtype=np.float64) - np.asarray(HT, dtype=np.float64)
+
+
+def effective_set(dH: np.ndarray) -> np.ndarray:
+    """Effective set (Eq 7) as a boolean mask: the classes whose filter entropy decreased.
+
+    Parameters
+    ----------
+    dH : ndarray, shape (..., n_classes)
+        Entropy decreases (:func:`entropy_decrease`).
+
+    Returns
+    -------
+    ndarray of bool, same shape: ``dH > 0``.
+    """
+    return np.asarray(dH) > 0
+
+
+def assessment_metric(dH: np.ndarray) -> np.ndarray:
+    """Filter assessment metric ``E`` (Eq 8): the sum of the decreases over the effective set.
+
+    Parameters
+    ----------
+    dH : ndarray, shape (K, n_classes)
+        Entropy decrease of each filter on each class.
+
+    Returns
+    -------
+    ndarray, shape (K,)
+        ``E[k] = sum_i max(dH[k, i], 0)`` (>= 0; larger = more effective filter).
+    """
+    dH = np.asarray(dH, dtype=np.float64)
+    return np.where(dH > 0, dH, 0.0).sum(axis=-1)
+
+
+def mbc_values(images: np.ndarray, max_density: float = 1.0) -> np.ndarray:
+    """Maximum of the Betti-1 curve of each image, ``M_1(I + I^T)`` (Eq 9, ties together).
+
+    Parameters
+    ----------
+    images : ndarray, shape (B, n, n)
+        Square images (uint8 or float).
+    max_density : float
+        Density range of the maximum (default 1.0, the whole range).
+
+    Returns
+    -------
+    ndarray of int64, shape (B,)
+    """
+    stack = clique.symmetrize_sum(np.asarray(images))
+    return clique.betti_max_batch(np.ascontiguousarray(stack, dtype=np.float64), 1,
+                                  max_density=max_density)
+
+
+def js_divergence(P: np.ndarray, Q: np.ndarray, base: float = 2.0) -> float:
+    """Jensen-Shannon divergence, the category distance of Eq 11.
+
+    ``cd = KL(P || R) / 2 + KL(Q || R) / 2`` with ``R = (P + Q) / 2``.
+
+    Parameters
+    ----------
+    P, Q : ndarray, shape (S,)
+        Distributions on a common support.
+    base : float
+        2 (default: bounded by 1) or ``np.e`` (bounded by ``log 2``).
+
+    Returns
+    -------
+    float
+    """
+    P = np.asarray(P, dtype=np.float64)
+    Q = np.asarray(Q, dtype=np.float64)
+    if P.shape != Q.shape:
+        raise ValueError(f"P and Q need the same support, got {P.shape} and {Q.shape}")
+    R = 0.5 * (P + Q)
+    return float(entropy(R, base) - 0.5 * entropy(P, base) - 0.5 * entropy(Q, base))
+
+
+def cd_matrix(P: np.ndarray, base: float = 2.0) -> np.ndarray:
+    """CD matrix (Eq 12): pairwise category distances of the rows of ``P``.
+
+    Parameters
+    ----------
+    P : ndarray, shape (n_classes, S)
+        MBC distributions (:func:`class_distributions`).
+    base : float
+        Logarithm base of the Jensen-Shannon divergence.
+
+    Returns
+    -------
+    ndarray, shape (n_classes, n_classes)
+        Symmetric, zero diagonal.
+    """
+    P = np.asarray(P, dtype=np.float64)
+    n = P.shape[0]
+    C = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            C[i, j] = C[j, i] = js_divergence(P[i], P[j], base)
+    return C
+
+
+def distinguishable_degree(C: np.ndarray) -> np.ndarray:
+    """Distinguishable degree (Eq 13): the column sums of the CD matrix (large = distinct)."""
+    return np.asarray(C, dtype=np.float64).sum(axis=0)
+
+
+def rank_correlation(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Spearman rank correlation and its two-sided p-value (scipy), NaN pairs dropped."""
+    from scipy.stats import spearmanr
+
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    ok = ~(np.isnan(x) | np.isnan(y))
+    r = spearmanr(x[ok], y[ok])
+    return float(r.statistic), float(r.pvalue)
