@@ -13,19 +13,26 @@ ratios, not absolute numbers) and prints
 
 Usage::
 
-    python benchmarks/bench_clique.py --quick --out results.json
-    python benchmarks/bench_clique.py --out results.csv        # full (minutes)
+    python benchmarks/bench_clique.py --quick
+    python benchmarks/bench_clique.py --out benchmarks/results/clique.json   # full (~15 min)
 
-Results are written as JSON (a list of records) or CSV, by the extension.
+Every run of the size table is a fresh process with a time cap (``--cap``,
+default 90 s); an engine that exceeds it is recorded as over the cap and not
+run at larger n. Results are written as JSON (machine description, date and a
+list of records; plot them with ``benchmarks/plot_clique.py``) or as CSV
+records, by the extension.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime
+import hashlib
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -135,64 +142,120 @@ def bench_small(records: list, B: int, B_peer: int, seed: int) -> None:
                                 ratio_vs_ripser=rate / rip_rate, agree=agree))
 
 
-def bench_sizes(records: list, sizes: dict, peer_max: dict, seed: int) -> None:
-    print(f"\n[full Betti-0/1 curves, whole density range; time in seconds]")
-    print(f"  {'kind':10s} {'n':>6s} {'ours':>9s} {'ripser':>9s} {'gudhi':>9s} {'ripser/ours':>11s} "
-          f"{'gudhi/ours':>10s} {'M1':>6s} {'agree':>6s}")
-    C.betti_curves(random_matrix(np.random.default_rng(0), 20))  # load the compiled kernels
-    for kind, make in (("random", random_matrix), ("geometric", geometric_matrix)):
+def _child(engine: str, kind: str, n: int, seed: int) -> None:
+    """Run one engine on one matrix and print a JSON line (used in a capped subprocess)."""
+    make = random_matrix if kind == "random" else geometric_matrix
+    A = make(np.random.default_rng(seed + n), n)
+    fn = {"ours": C.betti_curves, "ripser": C.betti_curves_ripser, "gudhi": C.betti_curves_gudhi}[engine]
+    fn(random_matrix(np.random.default_rng(0), 12))  # warm-up: imports, compiled kernels
+    t, out = _time(fn, A)
+    b = np.ascontiguousarray(out.betti, dtype=np.int64)
+    print(json.dumps(dict(seconds=t, betti1_max=int(b[1].max()), digest=hashlib.sha1(b.tobytes()).hexdigest())))
+
+
+def _run_capped(engine: str, kind: str, n: int, seed: int, cap: float) -> dict | None:
+    """Time one engine in a fresh process; None if it ran past ``cap`` seconds (or failed)."""
+    cmd = [sys.executable, __file__, "--child", engine, kind, str(n), "--seed", str(seed)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=cap + 15)
+    except subprocess.TimeoutExpired:
+        return None
+    if p.returncode != 0:
+        print(f"    ({engine} {kind} n={n} failed: {p.stderr.strip().splitlines()[-1:]})")
+        return None
+    rec = json.loads(p.stdout.strip().splitlines()[-1])
+    return rec if rec["seconds"] <= cap else None
+
+
+def bench_sizes(records: list, sizes: dict, seed: int, cap: float, engines=("ours", "ripser", "gudhi")) -> None:
+    """Full Betti-0/1 curves (whole density range) vs n, each run in its own process with a time cap.
+
+    Once an engine exceeds the cap at some n it is not run at larger n of that
+    kind (recorded as ``seconds = None, over_cap = True``).
+    """
+    print(f"\n[full Betti-0/1 curves, whole density range; seconds; cap {cap:g} s per run]")
+    print(f"  {'kind':10s} {'n':>6s} " + " ".join(f"{e:>9s}" for e in engines) + f" {'M1':>6s} {'agree':>6s}")
+    for kind in ("random", "geometric"):
+        dead = set()
         for n in sizes[kind]:
-            rng = np.random.default_rng(seed + n)
-            A = make(rng, n)
-            t_ours, ours = _time(C.betti_curves, A)
-            t_rip = t_gud = np.nan
-            agree = None
-            if n <= peer_max[(kind, "ripser")]:
-                t_rip, rip = _time(C.betti_curves_ripser, A)
-                agree = bool(np.array_equal(rip.betti, ours.betti))
-            if n <= peer_max[(kind, "gudhi")]:
-                t_gud, gud = _time(C.betti_curves_gudhi, A)
-                agree = bool(np.array_equal(gud.betti, ours.betti)) and agree is not False
-            m1 = ours.maximum(1)
-            print(f"  {kind:10s} {n:6d} {t_ours:9.3f} {t_rip:9.3f} {t_gud:9.3f} {t_rip / t_ours:11.1f} "
-                  f"{t_gud / t_ours:10.1f} {m1:6d} {str(agree):>6s}", flush=True)
-            for eng, t in (("ours", t_ours), ("ripser", t_rip), ("gudhi", t_gud)):
-                if np.isfinite(t):
-                    records.append(dict(section="sizes", kind=kind, n=n, engine=eng, count=1, seconds=t,
-                                        per_second=1 / t, ratio_vs_ripser=(t_rip / t) if np.isfinite(t_rip) else None,
-                                        agree=agree, betti1_max=m1))
+            res = {}
+            for eng in engines:
+                res[eng] = None if eng in dead else _run_capped(eng, kind, n, seed, cap)
+                if res[eng] is None:
+                    dead.add(eng)
+            digests = {r["digest"] for r in res.values() if r is not None}
+            ran = [r for r in res.values() if r is not None]
+            agree = (len(digests) == 1) if len(ran) > 1 else None
+            m1 = ran[0]["betti1_max"] if ran else None
+            cells = " ".join(f"{res[e]['seconds']:9.3f}" if res[e] else f"{'>' + format(cap, 'g'):>9s}" for e in engines)
+            print(f"  {kind:10s} {n:6d} {cells} {str(m1):>6s} {str(agree):>6s}", flush=True)
+            t_ours = res["ours"]["seconds"] if res.get("ours") else None
+            for eng in engines:
+                r = res[eng]
+                records.append(dict(section="sizes", kind=kind, n=n, engine=eng,
+                                    seconds=r["seconds"] if r else None, over_cap=r is None, cap=cap,
+                                    speedup_of_ours=(r["seconds"] / t_ours) if (r and t_ours and eng != "ours") else None,
+                                    agree=agree, betti1_max=m1))
+
+
+def machine() -> dict:
+    """Description of the machine the benchmark ran on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import numba
+
+    vers = {}
+    for mod in ("numba", "numpy", "ripser", "gudhi"):
+        try:
+            vers[mod] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001
+            vers[mod] = None
+    return dict(cpu=cpu, cores=os.cpu_count(), numba_threads=numba.get_num_threads(), python=platform.python_version(),
+                system=platform.platform(), load_average=os.getloadavg(), versions=vers,
+                date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="small run (< 2 minutes)")
-    p.add_argument("--out", type=Path, default=None, help="write records to this .json or .csv path")
+    p.add_argument("--quick", action="store_true", help="small run (a few minutes)")
+    p.add_argument("--out", type=Path, default=None, help="write the results to this .json (or records to .csv)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch", type=int, default=None, help="number of 28x28 matrices batched")
+    p.add_argument("--loop", type=int, default=None, help="number of 28x28 matrices in the per-matrix loops")
+    p.add_argument("--cap", type=float, default=90.0, help="time cap per run of the size table, seconds")
     p.add_argument("--random-sizes", type=int, nargs="*", default=None)
     p.add_argument("--geometric-sizes", type=int, nargs="*", default=None)
+    p.add_argument("--child", nargs=3, default=None, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    if a.child:
+        _child(a.child[0], a.child[1], int(a.child[2]), a.seed)
+        return 0
 
     if a.quick:
-        B, B_peer = a.batch or 5000, 300
-        sizes = {"random": a.random_sizes or [50, 100, 150, 300, 500],
+        B, B_peer, cap = a.batch or 5000, a.loop or 300, min(a.cap, 20.0)
+        sizes = {"random": a.random_sizes or [50, 100, 200, 300],
                  "geometric": a.geometric_sizes or [100, 300, 1000]}
-        peer_max = {("random", "ripser"): 150, ("random", "gudhi"): 100,
-                    ("geometric", "ripser"): 300, ("geometric", "gudhi"): 100}
     else:
-        B, B_peer = a.batch or 70000, 2000
-        sizes = {"random": a.random_sizes or [50, 100, 150, 200, 250, 300, 400, 500, 700, 1000],
-                 "geometric": a.geometric_sizes or [100, 300, 1000, 2000, 3000, 5000]}
-        peer_max = {("random", "ripser"): 250, ("random", "gudhi"): 200,
-                    ("geometric", "ripser"): 1000, ("geometric", "gudhi"): 300}
+        B, B_peer, cap = a.batch or 20000, a.loop or 1000, a.cap
+        sizes = {"random": a.random_sizes or [100, 200, 300, 400, 500, 700, 850, 1000],
+                 "geometric": a.geometric_sizes or [100, 300, 1000, 2000, 5000]}
 
-    print(f"clique benchmark: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"numba threads = {__import__('numba').get_num_threads()}, quick = {a.quick}")
+    info = machine()
+    print(f"clique benchmark: {info['cpu']}, {info['cores']} cores, numba threads = {info['numba_threads']}, "
+          f"load average {info['load_average']}, {info['date']}, quick = {a.quick}")
     records: list[dict] = []
     t0 = time.perf_counter()
     bench_small(records, B, B_peer, a.seed)
-    bench_sizes(records, sizes, peer_max, a.seed)
-    print(f"\ntotal {time.perf_counter() - t0:.1f} s")
+    bench_sizes(records, sizes, a.seed, cap)
+    info["load_average_end"] = os.getloadavg()
+    info["total_seconds"] = time.perf_counter() - t0
+    print(f"\ntotal {info['total_seconds']:.1f} s")
     if a.out is not None:
         a.out.parent.mkdir(parents=True, exist_ok=True)
         if a.out.suffix == ".csv":
@@ -202,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                 w.writeheader()
                 w.writerows(records)
         else:
-            a.out.write_text(json.dumps(records, indent=1))
+            a.out.write_text(json.dumps(dict(machine=info, quick=a.quick, cap_seconds=cap, batch=B, loop=B_peer,
+                                             records=records), indent=1))
         print(f"wrote {len(records)} records to {a.out}")
     return 0
 

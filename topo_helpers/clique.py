@@ -635,8 +635,8 @@ def _h1_deaths(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int):
     The reduction runs on a truncated range ``Tp`` (after the last
     cycle-closing edge without a triangle below it every new class dies at
     once, so only classes born before it matter); ``Tp`` grows until no
-    class is alive at ``Tp`` (it starts 1/8 after the last such edge and grows
-    by 1/3: the cost grows roughly like ``Tp^3``). Bars that end before ``Tp`` are exact in the
+    class is alive at ``Tp`` (it starts 1/4 after the last such edge and grows
+    by 1/4: the cost grows roughly like ``Tp^3``). Bars that end before ``Tp`` are exact in the
     truncated complex (cohomology pivots only grow during a reduction).
     """
     mst, app_k, first, last = _forward(ei, ej, n, T)
@@ -646,7 +646,7 @@ def _h1_deaths(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int):
             death[r] = r
     if last < 0:
         return mst, death
-    Tp = min(T, (last + 1) + (last + 1) // 8 + n)
+    Tp = min(T, (last + 1) + (last + 1) // 4 + n)
     while True:
         if Tp * n <= (1 << 32):  # bitset column: at most 512 MiB
             d = _reduce_bits(R, ei, ej, n, Tp, mst, app_k)
@@ -662,7 +662,7 @@ def _h1_deaths(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int):
                 if d[r] >= 0:
                     death[r] = d[r] if d[r] < Tp else T
             return mst, death
-        Tp = min(T, Tp + Tp // 3)
+        Tp = min(T, Tp + Tp // 4)
 
 
 @njit(cache=True)
