@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         ax.text(1.05 * min(r["n"] for r in recs if r["kind"] == kind), cap * 1.1,
                 f"cap {cap:g} s", color="grey", fontsize=8)
         ax.axvline(140, color="k", lw=0.8, ls="--")
-        ax.text(145, 2e-3, 'paper: "n ≈ 140\nnearly impossible"', fontsize=8)
+        ax.text(145, 0.55, 'paper: "n ≈ 140\nnearly impossible"', fontsize=8, transform=ax.get_xaxis_transform())
         ax.set_xscale("log")
         ax.set_yscale("log")
         ns = sorted({r["n"] for r in recs if r["kind"] == kind})
