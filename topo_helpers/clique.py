@@ -831,6 +831,14 @@ def _curves_from_intervals(dgms: Sequence[np.ndarray], n: int, cap: int) -> np.n
     return np.cumsum(out, axis=1)[:, : cap + 1]
 
 
+def _reference_setup(A: np.ndarray, max_density: float, check_symmetric: bool):
+    """Shared start of the reference engines: (n, number of pairs, edge cap, order filtration)."""
+    A = _validate(A, check_symmetric)
+    n = A.shape[0]
+    N = n * (n - 1) // 2
+    return n, N, _edge_cap(N, max_density), order_filtration(A, check_symmetric=False)
+
+
 def betti_curves_ripser(
     A: np.ndarray,
     *,
@@ -845,11 +853,7 @@ def betti_curves_ripser(
     """
     from ripser import ripser
 
-    A = _validate(A, check_symmetric)
-    n = A.shape[0]
-    N = n * (n - 1) // 2
-    cap = _edge_cap(N, max_density)
-    D = order_filtration(A, check_symmetric=False)
+    n, N, cap, D = _reference_setup(A, max_density, check_symmetric)
     dgms = ripser(D, distance_matrix=True, maxdim=maxdim, thresh=float(cap))["dgms"]
     return _finish(_curves_from_intervals(dgms, n, cap), grid, N, cap, n, max_density, "ripser")
 
@@ -868,11 +872,7 @@ def betti_curves_gudhi(
     """
     import gudhi
 
-    A = _validate(A, check_symmetric)
-    n = A.shape[0]
-    N = n * (n - 1) // 2
-    cap = _edge_cap(N, max_density)
-    D = order_filtration(A, check_symmetric=False)
+    n, N, cap, D = _reference_setup(A, max_density, check_symmetric)
     st = gudhi.SimplexTree()
     for v in range(n):
         st.insert([v], 0.0)
