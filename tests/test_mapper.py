@@ -182,6 +182,17 @@ def test_gap_cut_splits_separated_groups_keeps_tight_group():
     assert len(gap_cut(np.zeros((1, 2)))) == 1
 
 
+def test_gap_cut_keeps_high_dimensional_blob_whole():
+    # a gaussian blob in R^9: no merge height lies near 0, so the histogram's first bins are
+    # empty; they lie below every merge and are not a gap between merges (one cluster, not 40)
+    for seed in range(5):
+        Y = np.random.default_rng(seed).normal(size=(40, 9))
+        assert gap_cut(Y).max() == 0
+    # two such blobs far apart are still split
+    Y = np.r_[Y, Y + 20]
+    assert gap_cut(Y).max() + 1 == 2
+
+
 def test_gap_cut_no_gap_means_one_cluster():
     # evenly spaced points on a line, spacing < diameter / n_bins: no empty bin
     Y = np.linspace(0, 1, 50)[:, None]

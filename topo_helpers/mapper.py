@@ -174,7 +174,10 @@ def gap_cut(Y: np.ndarray, n_bins: int = 10, span: str = "diameter") -> np.ndarr
       distance among the points, and the last bin never counts as a gap --
       the rule of Muellner's Python Mapper (``cutoff.histogram``) and
       TDAmapper's ``cutoff_first_bin``.  A gap must then be at least
-      ``diam / n_bins`` wide.  Two points always form two clusters (their one
+      ``diam / n_bins`` wide, and it must lie *between* merge heights:
+      empty bins below the lowest height do not count (TDAmapper likewise
+      starts its bins at the lowest height), so a blob in high dimension,
+      whose nearest neighbours are all far from 0, stays one cluster.  Two points always form two clusters (their one
       merge height is the diameter), so sparse cover elements fragment.
     * ``"heights"``: ``[min, max]`` of the merge heights.  Scale-free, so it
       also "finds" gaps in small or evenly-noisy samples (with fewer heights
@@ -203,6 +206,10 @@ def gap_cut(Y: np.ndarray, n_bins: int = 10, span: str = "diameter") -> np.ndarr
         edges = np.linspace(0.0, max(diam, float(h.max())), int(n_bins) + 1)
         counts, _ = np.histogram(h, bins=edges)
         empty = np.flatnonzero(counts[:-1] == 0)
+        # a gap separates merge heights: empty bins below the lowest height are not gaps
+        # (in high dimensions even a tight blob has no merge near 0; cutting there would
+        # shatter it into singletons, which min_cluster_size then silently drops)
+        empty = empty[empty > np.flatnonzero(counts)[0]]
     else:
         if m < 3:  # one merge height: no histogram gap is possible
             return np.zeros(m, dtype=int)
