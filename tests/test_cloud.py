@@ -55,3 +55,62 @@ def test_klein_bottle_fit_is_closer_for_klein_patches():
     fk, fn = cloud.klein_bottle_fit(K), cloud.klein_bottle_fit(N)
     key = next(k for k in fk if "median" in k)
     assert fk[key] < 0.5 * fn[key]
+
+
+# ---- patch_types, describe_patch, mapper_clusters -------------------------------------------------
+
+def _norm(v):
+    v = np.asarray(v, dtype=float).reshape(-1, 9)
+    v = v - v.mean(1, keepdims=True)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_patch_types_names_lines_edges_and_others():
+    from topo_helpers import cloud
+
+    P = _norm([
+        [1, -2, 1, 1, -2, 1, 1, -2, 1],      # vertical stripe (dark middle column)
+        [1, 1, 1, -2, -2, -2, 1, 1, 1],      # horizontal stripe
+        [-1, 0, 1, -1, 0, 1, -1, 0, 1],      # vertical edge (gradient along x)
+        [-1, -1, -1, 0, 0, 0, 1, 1, 1],      # horizontal edge
+        [0, 0, 0, 0, 1, 0, 0, 0, 0],         # centre spot: not on the Klein bottle
+        [1, -1, 1, -1, 1, -1, 1, -1, 1],     # checkerboard: not on the Klein bottle
+    ])
+    t = cloud.patch_types(P)
+    assert list(t["kind"]) == ["line", "line", "edge", "edge", "other", "other"]
+    names = [cloud.describe_patch(p) for p in P[:4]]
+    assert names == ["vertical line", "horizontal line", "vertical edge", "horizontal edge"]
+    assert np.all(t["distance"][:4] < 0.05)
+
+
+def test_patch_types_orientation_follows_rotation():
+    from topo_helpers import cloud, filters
+
+    circle = filters.primary_circle_patches(8)          # gradients at 0, 45, ..., 315 degrees
+    t = cloud.patch_types(circle)
+    assert set(t["kind"]) == {"edge"}
+    # gradient direction t -> edge orientation t + 90 (mod 180); opposite gradients share it
+    assert np.allclose(t["orientation"][:4], t["orientation"][4:], atol=2)
+    assert sorted(set(t["orientation_bin"])) == [0, 1, 2, 3]
+
+
+def test_patch_types_rejects_bad_input():
+    from topo_helpers import cloud
+
+    with pytest.raises(ValueError, match="N, 9"):
+        cloud.patch_types(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="NaN"):
+        cloud.patch_types(np.full((2, 9), np.nan))
+
+
+def test_mapper_clusters_recovers_separated_blobs():
+    from topo_helpers import cloud, mapper
+
+    rng = np.random.default_rng(0)
+    centres = np.eye(9)[:3] * 10
+    X = np.concatenate([c + rng.normal(0, 0.1, (n, 9)) for c, n in zip(centres, (60, 40, 20))])
+    g = mapper.mapper_graph(X, resolution=4, gain=3, min_cluster_size=3)
+    cl = cloud.mapper_clusters(g)
+    assert [len(c) for c in cl][:3] == [60, 40, 20]
+    big = cloud.mapper_clusters(g, min_size=30)
+    assert len(big) == 2 and all(np.array_equal(a, b) for a, b in zip(big, cl[:2]))

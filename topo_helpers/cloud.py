@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CloudAnalysis", "analyse_cloud", "klein_bottle_fit", "primary_circle_fit", "subsample", "scaled_k"]
+__all__ = [
+    "CloudAnalysis", "analyse_cloud", "klein_bottle_fit", "primary_circle_fit", "subsample", "scaled_k",
+    "patch_types", "mapper_clusters", "describe_patch",
+]
 
 _FINE_CIRCLE = 3600
 
@@ -241,3 +244,94 @@ def klein_bottle_fit(X: np.ndarray, far: float = 0.5, grid: int = 120) -> dict[s
         raise ValueError(f"X must be a non-empty (N, 9) array of normalised 3x3 filters; got {A.shape}")
     d, _ = cKDTree(klein_bottle_patches(grid, grid)).query(A)
     return {"median_distance": float(np.median(d)), "frac_far": float(np.mean(d > far))}
+
+
+#: Names of the four orientation bins of :func:`patch_types` (the direction of the stripe or edge).
+ORIENTATION_NAMES = ("horizontal", "diagonal /", "vertical", "diagonal \\")
+
+
+def patch_types(P: np.ndarray, far: float = 0.5, grid: int = 180) -> dict[str, np.ndarray]:
+    """Name each normalised 3x3 patch after its nearest point of the idealised Klein bottle.
+
+    The Klein bottle of Carlsson et al. (2008) holds the patches ``c s^2 + d s`` with
+    ``s = cos(theta) x + sin(theta) y`` and ``(c, d) = (sin phi, cos phi)``: ``phi = 0`` is the
+    linear *edge* of gradient direction ``theta`` (the primary circle), ``phi = pi/2`` the
+    quadratic *line* (a bright or dark stripe). A patch is called
+
+    * ``"edge"`` when its nearest Klein-bottle patch is closer to linear (``|cos phi| >= |sin phi|``),
+    * ``"line"`` otherwise,
+    * ``"other"`` when it is farther than ``far`` from the Klein bottle.
+
+    The orientation is that of the stripe or edge itself (perpendicular to ``theta``), in degrees
+    in [0, 180): 0 = horizontal, 90 = vertical; ``orientation_bin`` rounds it to the nearest of
+    :data:`ORIENTATION_NAMES` (0, 45, 90, 135 degrees).
+
+    Parameters
+    ----------
+    P : array_like, shape (N, 9)
+        Mean-centred, unit-norm patches (row-major 3x3; y grows downwards).
+    far : float
+        Distance beyond which a patch is ``"other"``.
+    grid : int
+        Resolution of the Klein bottle (``grid`` angles theta times ``grid`` angles phi).
+
+    Returns
+    -------
+    dict
+        ``kind`` (str array), ``orientation`` (degrees), ``orientation_bin`` (0..3), ``distance``.
+    """
+    from scipy.spatial import cKDTree
+
+    from .filters import klein_bottle_patches
+
+    A = np.asarray(P, dtype=np.float64)
+    if A.ndim != 2 or A.shape[1] != 9 or len(A) == 0:
+        raise ValueError(f"P must be a non-empty (N, 9) array of normalised 3x3 patches; got {A.shape}")
+    if not np.all(np.isfinite(A)):
+        raise ValueError("P contains NaN or infinite values")
+    if grid < 4:
+        raise ValueError(f"grid must be at least 4; got {grid}")
+    d, j = cKDTree(klein_bottle_patches(grid, grid)).query(A)
+    theta = np.pi * (j // grid) / grid
+    phi = 2 * np.pi * (j % grid) / grid
+    kind = np.where(np.abs(np.cos(phi)) >= np.abs(np.sin(phi)), "edge", "line").astype(object)
+    kind[d > far] = "other"
+    orientation = (np.degrees(theta) + 90.0) % 180.0
+    obin = np.round(orientation / 45.0).astype(int) % 4
+    return {"kind": kind.astype(str), "orientation": orientation, "orientation_bin": obin, "distance": d}
+
+
+def mapper_clusters(graph: Any, min_size: int = 1) -> list[np.ndarray]:
+    """The point sets of a Mapper graph's connected components, largest first.
+
+    Parameters
+    ----------
+    graph : topo_helpers.mapper.MapperGraph
+    min_size : int
+        Components covering fewer points than this are left out.
+
+    Returns
+    -------
+    list of np.ndarray
+        Sorted point indices of each component (union of its nodes' members).
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    if graph.n_nodes == 0:
+        return []
+    _, lab = connected_components(graph._adjacency(), directed=False)
+    out = []
+    for c in np.unique(lab):
+        members = np.unique(np.concatenate([graph.nodes[i] for i in np.flatnonzero(lab == c)]))
+        if len(members) >= min_size:
+            out.append(members.astype(np.int64))
+    out.sort(key=lambda m: (-len(m), int(m[0])))
+    return out
+
+
+def describe_patch(P: np.ndarray, far: float = 0.5) -> str:
+    """A short name for one normalised 3x3 patch, e.g. ``"vertical line"`` or ``"other"``."""
+    t = patch_types(np.asarray(P, dtype=np.float64).reshape(1, 9), far=far)
+    if t["kind"][0] == "other":
+        return "other"
+    return f"{ORIENTATION_NAMES[int(t['orientation_bin'][0])]} {t['kind'][0]}"

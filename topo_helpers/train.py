@@ -260,6 +260,12 @@ def _split(data: Any) -> tuple[Any, Any]:
     return images, labels
 
 
+def _writable(a: Any) -> np.ndarray:
+    """A C-contiguous, writable view or copy of ``a`` (torch warns on read-only arrays, e.g. memory maps)."""
+    arr = np.ascontiguousarray(a)
+    return arr if arr.flags.writeable else arr.copy()
+
+
 def _as_tensors(data: Any) -> tuple[torch.Tensor, torch.Tensor]:
     """``(images (n, C, H, W), labels (n,) int64)`` on the CPU.
 
@@ -268,8 +274,8 @@ def _as_tensors(data: Any) -> tuple[torch.Tensor, torch.Tensor]:
     ``(n, H, W, 3)``; integer images stay integers (scaled per batch).
     """
     images, labels = _split(data)
-    x = images if isinstance(images, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(images))
-    y = labels if isinstance(labels, torch.Tensor) else torch.from_numpy(np.asarray(labels))
+    x = images if isinstance(images, torch.Tensor) else torch.from_numpy(_writable(images))
+    y = labels if isinstance(labels, torch.Tensor) else torch.from_numpy(_writable(labels))
     if x.ndim == 3:
         x = x[:, None]
     elif x.ndim == 4 and x.shape[1] not in (1, 3) and x.shape[-1] in (1, 3):
