@@ -1,4 +1,4 @@
-"""Tests of the chapter runner's profile handling (no notebook is executed here)."""
+"""Tests of the chapter runner: profile handling, and one tiny notebook executed end to end."""
 
 from __future__ import annotations
 
@@ -38,3 +38,27 @@ def test_chapter_sources_have_parameters_cell():
         tags = [c.metadata.get("tags", []) for c in nb.cells]
         assert sum("parameters" in t for t in tags) == 1, name
         assert any("nbval-check-output" in t for t in tags), f"{name}: no cell is checked by nbval"
+
+
+def test_executed_chapter_keeps_its_figures_under_a_non_inline_backend(tmp_path, monkeypatch):
+    # CI exports MPLBACKEND=Agg; the kernel must still draw inline, or the book loses its figures
+    import json
+
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "tiny.md").write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "kernelspec:\n  name: python3\n  display_name: Python 3\n  language: python\n---\n\n# Tiny\n\n"
+        "```{code-cell} ipython3\n:tags: [parameters]\n\nn = 3\n```\n\n"
+        "```{code-cell} ipython3\nimport matplotlib.pyplot as plt\nplt.plot(range(n))\nplt.show()\n```\n"
+    )
+    (tmp_path / "pr" / "small").mkdir(parents=True)
+    (tmp_path / "pr" / "small" / "tiny.yml").write_text("seed: 0\nn: 4\n")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    book.execute_chapter("tiny", "small", out_dir=tmp_path / "out", notebooks=tmp_path / "nb",
+                         profiles_dir=tmp_path / "pr")
+    nb = json.loads((tmp_path / "out" / "tiny.ipynb").read_text())
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    import os
+
+    assert os.environ["MPLBACKEND"] == "Agg"  # restored for the caller

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -87,6 +88,7 @@ def execute_chapter(
     out_dir: Path = BOOK,
     notebooks: Path = NOTEBOOKS,
     kernel_name: str = "python3",
+    profiles_dir: Path = PROFILES,
 ) -> float:
     """Execute one chapter with papermill; return the wall time in seconds.
 
@@ -100,7 +102,7 @@ def execute_chapter(
     src = notebooks / f"{chapter}.md"
     if not src.is_file():
         raise ValueError(f"unknown chapter {chapter!r}: choose one of {chapters(notebooks)}")
-    params = load_profile(profile, chapter)
+    params = load_profile(profile, chapter, profiles_dir=profiles_dir)
     nb = jupytext.read(src)
     nb.metadata["kernelspec"] = {"name": kernel_name, "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)
@@ -109,13 +111,20 @@ def execute_chapter(
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{chapter}.ipynb"
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmpdir:  # keep the unexecuted copy out of book/
-        tmp = Path(tmpdir) / f"{chapter}.input.ipynb"
-        nbformat.write(nb, tmp)
-        papermill.execute_notebook(
-            str(tmp), str(out), parameters=params, kernel_name=kernel_name, cwd=str(ROOT),
-            progress_bar=False, request_save_on_cell_execute=False,
-        )
+    # the kernel inherits the environment: a non-inline MPLBACKEND (CI sets Agg) would leave the
+    # executed notebook without its figures
+    saved_backend = os.environ.pop("MPLBACKEND", None)
+    try:
+        with tempfile.TemporaryDirectory() as tmpdir:  # keep the unexecuted copy out of book/
+            tmp = Path(tmpdir) / f"{chapter}.input.ipynb"
+            nbformat.write(nb, tmp)
+            papermill.execute_notebook(
+                str(tmp), str(out), parameters=params, kernel_name=kernel_name, cwd=str(ROOT),
+                progress_bar=False, request_save_on_cell_execute=False,
+            )
+    finally:
+        if saved_backend is not None:
+            os.environ["MPLBACKEND"] = saved_backend
     elapsed = time.perf_counter() - t0
     _tag_injected_cell(out)
     return elapsed
