@@ -30,3 +30,59 @@ def test_channel_filters_and_config():
     assert cfg.dataset == "cifar10-colour-jpeg" and cfg.arch_kwargs == {"X": 48, "Y": 0, "Z": 64, "colour": True, "pool1": False}
 
 
+
+
+def test_scaled_resolution():
+    assert cifar.scaled_resolution(30, 5000, 1613) == 30
+    assert cifar.scaled_resolution(30, 54, 1613) == 5  # 30 * sqrt(54 / 1613) = 5.49 -> 5
+    assert cifar.scaled_resolution(30, 4, 10000, minimum=3) == 3
+    with pytest.raises(ValueError):
+        cifar.scaled_resolution(0, 10, 10)
+
+
+def test_circle_model_fit_on_idealised_circles():
+    from topo_helpers import filters
+
+    P = filters.primary_circle_patches(64)
+    Sx = filters.secondary_circle_patches(64, "x")
+    Sy = filters.secondary_circle_patches(64, "y")
+    f = cifar.circle_model_fit(P)
+    assert f["frac"]["primary"] == 1.0 and f["coverage"]["primary"] == 1.0 and f["line_frac"] == 0.0
+    g = cifar.circle_model_fit(np.vstack([P, Sx, Sy]))
+    # the secondary circles share their gradient points with the primary circle: those go to "primary"
+    assert g["frac"]["secondary x"] > 0.2 and g["frac"]["secondary y"] > 0.2 and g["frac"]["off"] == 0.0
+    assert g["coverage"]["secondary x"] == 1.0 and g["coverage"]["secondary y"] == 1.0
+    assert 0.3 < g["line_frac"] < 0.4  # half of each secondary circle is its line half: 64 of 192
+    rnd = np.random.default_rng(0).standard_normal((500, 9))
+    rnd -= rnd.mean(1, keepdims=True)
+    rnd /= np.linalg.norm(rnd, axis=1, keepdims=True)
+    assert cifar.circle_model_fit(rnd)["frac"]["off"] > 0.8
+    with pytest.raises(ValueError):
+        cifar.circle_model_fit(np.zeros((3, 8)))
+
+
+def test_channel_cosines():
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((2, 4, 1, 3, 3))
+    W = np.concatenate([base, 2 * base + 5, -base], axis=2)  # G = scaled + offset R, B = -R
+    c = cifar.channel_cosines(W)
+    assert c.shape == (8, 3)
+    assert np.allclose(c[:, 0], 1) and np.allclose(c[:, 1], -1) and np.allclose(c[:, 2], -1)
+    W[0, 0, 1] = 7.0  # a constant G filter: NaN where G is involved
+    c = cifar.channel_cosines(W)
+    assert np.isnan(c[0, 0]) and np.isnan(c[0, 2]) and np.isfinite(c[0, 1])
+    with pytest.raises(ValueError):
+        cifar.channel_cosines(np.zeros((4, 1, 3, 3)))
+
+
+def test_circle_model_sample():
+    P = cifar.circle_model_sample(300, "three", noise=0.0, seed=1)
+    assert P.shape == (300, 9) and np.allclose(np.linalg.norm(P, axis=1), 1) and np.allclose(P.sum(1), 0)
+    f = cifar.circle_model_fit(P)
+    assert f["frac"]["off"] == 0.0 and f["frac"]["secondary x"] > 0.15 and f["frac"]["secondary y"] > 0.15
+    one = cifar.circle_model_fit(cifar.circle_model_sample(101, "primary", noise=0.05))
+    assert one["frac"]["primary"] > 0.95
+    two = cifar.circle_model_fit(cifar.circle_model_sample(200, "two", noise=0.0))
+    assert two["frac"]["secondary y"] == 0.0 and two["frac"]["secondary x"] > 0.25
+    with pytest.raises(ValueError):
+        cifar.circle_model_sample(10, "four")

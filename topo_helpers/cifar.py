@@ -13,7 +13,11 @@ This module adds what the chapters share:
 * :func:`stratified_subset` -- a class-balanced, deterministic subset (the offline test split is
   grouped by class, so its first images are all aeroplanes);
 * :func:`cifar_config` and :func:`train_cifar_cached` -- one configuration and one cached run,
-  so that the greyscale chapters (05, 06) reuse the same trained networks.
+  so that the greyscale chapters (05, 06) reuse the same trained networks;
+* :func:`scaled_resolution`, :func:`circle_model_fit`, :func:`channel_cosines` and
+  :func:`circle_model_sample` -- for the colour chapter (07): a Mapper resolution for a
+  scaled-down cloud, the three-circle model fit, how alike the R, G and B filters of one unit
+  are, and noisy idealised models as a control of what a small cloud can show.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ __all__ = [
     "cifar_config",
     "train_cifar_cached",
     "channel_filters",
+    "scaled_resolution",
+    "circle_model_fit",
+    "channel_cosines",
+    "circle_model_sample",
 ]
 
 #: The paper's greyscale weights for R, G, B (001 §V-B-1; ITU-R BT.601 luma).
@@ -201,3 +209,179 @@ def channel_filters(weights: np.ndarray, channel: int, normalise: bool = True) -
     if not 0 <= channel < W.shape[-3]:
         raise ValueError(f"channel {channel} out of range for {W.shape[-3]} input channels")
     return spatial_filters(W[..., channel : channel + 1, :, :], normalise=normalise)
+
+
+# --------------------------------------------------------------------------- colour chapter helpers
+
+_FINE = 3600  # angles of the idealised circles in circle_model_fit
+
+
+def scaled_resolution(resolution: int, n_used: int, n_full: int, minimum: int = 3) -> int:
+    """A Mapper resolution for a cloud of ``n_used`` points, scaled from the paper's ``n_full``.
+
+    With two lenses a ``resolution x resolution`` cover holds about ``n / resolution**2`` points per
+    cell; ``round(resolution * sqrt(n_used / n_full))`` keeps that number as in the paper's figure,
+    so a small cloud is not cut into cover elements smaller than the minimum cluster size.
+
+    Parameters
+    ----------
+    resolution : int
+        The paper's resolution (Mapper(30, 3): 30).
+    n_used, n_full : int
+        Points of our density core and of the paper's.
+    minimum : int
+        Smallest resolution returned.
+
+    Returns
+    -------
+    int
+        ``resolution`` itself when ``n_used >= n_full``.
+    """
+    if resolution < 1 or n_used < 1 or n_full < 1 or minimum < 1:
+        raise ValueError(f"resolution, n_used, n_full and minimum must be positive; got "
+                         f"{resolution}, {n_used}, {n_full}, {minimum}")
+    if n_used >= n_full:
+        return int(resolution)
+    r = int(round(resolution * np.sqrt(n_used / n_full)))
+    return int(min(resolution, max(r, minimum)))
+
+
+def circle_model_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
+                     min_share: float = 0.25) -> dict[str, Any]:
+    """Place each normalised 3x3 filter on the three-circle model of Carlsson et al. (2008).
+
+    The model is the primary circle (linear gradients, all orientations) and the two secondary
+    circles ``cos(t) u + sin(t) (3 u^2 - 2)`` with ``u = x`` (vertical structures) or ``u = y``
+    (horizontal ones); each secondary circle meets the primary one in two points (``t = 0, pi``,
+    the pure gradients along ``u``) and passes through the light and dark *lines* (``t = pi/2,
+    3 pi/2``). Every point is matched to the nearest of 3,600 idealised filters on each circle
+    (Euclidean in R^9) and assigned to the nearest circle, or to ``"off"`` when all three are
+    farther than ``near``.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, 9)
+        Mean-centred, unit-norm filters.
+    near : float
+        Distance below which a point is on a circle (0.5 as :func:`topo_helpers.cloud.primary_circle_fit`).
+    n_bins : int
+        Angle bins per circle for the coverage.
+    min_share : float
+        A bin is covered when it holds at least ``min_share / n_bins`` of the points near that circle.
+
+    Returns
+    -------
+    dict
+        ``assigned``: (N,) array of ``"primary"``, ``"secondary x"``, ``"secondary y"`` or ``"off"``;
+        ``frac``: fraction of points assigned to each of those four; ``coverage``: for each circle,
+        the fraction of its angle bins covered by the points within ``near`` of it (whichever
+        circle they were assigned to); ``line_frac``: fraction of all points within ``near`` of a
+        secondary circle's *line* half (``|sin t| > cos(pi/4)``), i.e. on a secondary circle and
+        away from the primary one -- the part of the model beyond the primary circle.
+    """
+    from scipy.spatial import cKDTree
+
+    from .filters import primary_circle_patches, secondary_circle_patches
+
+    A = np.asarray(X, dtype=np.float64)
+    if A.ndim != 2 or A.shape[1] != 9 or len(A) == 0:
+        raise ValueError(f"X must be a non-empty (N, 9) array of normalised 3x3 filters; got shape {A.shape}")
+    if near <= 0 or n_bins < 1:
+        raise ValueError(f"near must be positive and n_bins >= 1; got {near}, {n_bins}")
+    names = ("primary", "secondary x", "secondary y")
+    circles = (primary_circle_patches(_FINE), secondary_circle_patches(_FINE, "x"),
+               secondary_circle_patches(_FINE, "y"))
+    D, J = [], []
+    for C in circles:
+        d, j = cKDTree(C).query(A)
+        D.append(d)
+        J.append(j)
+    D, J = np.stack(D), np.stack(J)
+    best = np.argmin(D, axis=0)
+    assigned = np.array([names[b] for b in best], dtype=object)
+    assigned[D.min(axis=0) >= near] = "off"
+    assigned = assigned.astype(str)
+    frac = {n: float(np.mean(assigned == n)) for n in (*names, "off")}
+    coverage = {}
+    for i, n in enumerate(names):
+        ok = D[i] < near
+        if ok.any():
+            bins = np.bincount((J[i][ok] * n_bins) // _FINE, minlength=n_bins)
+            coverage[n] = float(np.mean(bins >= min_share * ok.sum() / n_bins))
+        else:
+            coverage[n] = 0.0
+    t = 2 * np.pi * J[1:] / _FINE
+    on_line = (D[1:] < near) & (np.abs(np.sin(t)) > np.cos(np.pi / 4))
+    return {"assigned": assigned, "frac": frac, "coverage": coverage,
+            "line_frac": float(np.mean(on_line.any(axis=0)))}
+
+
+def channel_cosines(weights: np.ndarray) -> np.ndarray:
+    """Cosine between the R, G and B spatial filters of each first-layer unit (mean-centred).
+
+    A colour filter of the first layer is three spatial filters, one per input channel. A cosine
+    near +1 means the unit sees the same pattern in both channels (a luminance filter); near -1,
+    opposite patterns (colour-opponent); near 0, unrelated ones.
+
+    Parameters
+    ----------
+    weights : array_like
+        Kernels ``(out, 3, h, w)`` or ``(n, out, 3, h, w)``.
+
+    Returns
+    -------
+    np.ndarray
+        ``(units, 3)``: the cosines R-G, R-B, G-B of every unit (``units = n * out``); NaN where a
+        channel's filter is constant.
+    """
+    W = np.asarray(weights, dtype=np.float64)
+    if W.ndim == 4:
+        W = W[None]
+    if W.ndim != 5 or W.shape[2] != 3:
+        raise ValueError(f"weights must be (out, 3, h, w) or (n, out, 3, h, w); got {np.asarray(weights).shape}")
+    V = W.reshape(W.shape[0] * W.shape[1], 3, -1)
+    V = V - V.mean(axis=2, keepdims=True)
+    nrm = np.linalg.norm(V, axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        U = V / np.where(nrm > 1e-12, nrm, np.nan)[..., None]
+    return np.stack([np.sum(U[:, a] * U[:, b], axis=1) for a, b in ((0, 1), (0, 2), (1, 2))], axis=1)
+
+
+def circle_model_sample(n: int, model: str = "three", noise: float = 0.1, seed: int = 0) -> np.ndarray:
+    """Noisy points on an idealised circle model of 3x3 filters: a control for small clouds.
+
+    Parameters
+    ----------
+    n : int
+        Number of points, split as evenly as possible over the model's circles.
+    model : {"primary", "two", "three"}
+        ``"primary"``: the primary circle (one loop); ``"two"``: the primary circle and the
+        secondary circle of vertical structures (``u = x``), which meet in two points -- three
+        independent loops, the topology of the paper's two-circle model (Fig 7); ``"three"``: the
+        primary and both secondary circles (five loops, the three-circle model of Fig 8).
+    noise : float
+        Standard deviation of gaussian noise added to every pixel before mean-centring and
+        renormalising (0.1 moves a unit-norm filter by about 0.28).
+    seed : int
+        Seed of the angles and the noise.
+
+    Returns
+    -------
+    np.ndarray
+        ``(n, 9)`` mean-centred, unit-norm filters, circle by circle.
+    """
+    from .filters import normalise_points, primary_circle_patches, secondary_circle_patches
+
+    circles = {"primary": ("primary",), "two": ("primary", "x"), "three": ("primary", "x", "y")}
+    if model not in circles:
+        raise ValueError(f"model must be one of {sorted(circles)}; got {model!r}")
+    if n < len(circles[model]) or noise < 0:
+        raise ValueError(f"need n >= {len(circles[model])} and noise >= 0; got n={n}, noise={noise}")
+    rng = np.random.default_rng(seed)
+    parts = []
+    for i, c in enumerate(circles[model]):
+        m = n // len(circles[model]) + (1 if i < n % len(circles[model]) else 0)
+        C = primary_circle_patches(_FINE) if c == "primary" else secondary_circle_patches(_FINE, c)
+        parts.append(C[rng.integers(0, _FINE, m)])
+    P = np.vstack(parts) + rng.normal(0.0, noise, (n, 9))
+    return normalise_points(P)[0]
