@@ -190,6 +190,9 @@ def bench_sizes(records: list, sizes: dict, seed: int, cap: float, engines=("our
             cells = " ".join(f"{res[e]['seconds']:9.3f}" if res[e] else f"{'>' + format(cap, 'g'):>9s}" for e in engines)
             print(f"  {kind:10s} {n:6d} {cells} {str(m1):>6s} {str(agree):>6s}", flush=True)
             t_ours = res["ours"]["seconds"] if res.get("ours") else None
+            if kind == "random" and n == 1000 and "ours" in engines:
+                goal = "met" if t_ours is not None and t_ours < 60 else "NOT met"
+                print(f"  (goal: random n = 1000 in under 60 s: {goal})", flush=True)
             for eng in engines:
                 r = res[eng]
                 records.append(dict(section="sizes", kind=kind, n=n, engine=eng,
@@ -239,11 +242,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if a.quick:
         B, B_peer, cap = a.batch or 5000, a.loop or 300, min(a.cap, 20.0)
-        sizes = {"random": a.random_sizes or [50, 100, 200, 300],
+        sizes = {"random": a.random_sizes or [50, 100, 200, 300, 1000],
                  "geometric": a.geometric_sizes or [100, 300, 1000]}
     else:
         B, B_peer, cap = a.batch or 20000, a.loop or 1000, a.cap
-        sizes = {"random": a.random_sizes or [100, 200, 300, 400, 500, 700, 850, 1000],
+        sizes = {"random": a.random_sizes or [100, 200, 300, 400, 500, 700, 850, 1000, 1500, 2000],
                  "geometric": a.geometric_sizes or [100, 300, 1000, 2000, 5000]}
 
     info = machine()

@@ -84,6 +84,14 @@ def _integer(rng, n, k=4):
     return A + A.T
 
 
+def _bipartite_first(rng, n):
+    """All edges between two halves enter first (no triangle: beta_1 ~ n^2 / 4), then the rest."""
+    A = rng.random((n, n))
+    h = np.arange(n) < n // 2
+    A = A + (h[:, None] != h[None])
+    return np.triu(A, 1) + np.triu(A, 1).T
+
+
 # ---------------------------------------------------------------------------
 # hand-computed cases
 # ---------------------------------------------------------------------------
@@ -167,7 +175,8 @@ def test_shift_scale_invariance():
         assert not np.array_equal(C.betti_curves(-A)[1], C.betti_curves(A)[1])
 
 
-@pytest.mark.parametrize("make", [_random_sym, _geometric, _integer], ids=["random", "geometric", "ties"])
+@pytest.mark.parametrize("make", [_random_sym, _geometric, _integer, _bipartite_first],
+                         ids=["random", "geometric", "ties", "bipartite"])
 def test_agrees_with_ripser_and_gudhi(make):
     rng = np.random.default_rng(3)
     for n in (10, 17, 25, 40):
@@ -263,10 +272,76 @@ def test_errors():
 
 
 def test_truncated_range_is_exact_random_60():
-    # the H1 reduction runs on a truncated prefix of the edges (grown until every class has died);
-    # a random matrix of this size needs the prefix and the tail of the curve must still be exact
+    # the H1 reduction runs on a prefix of the edges and a forward pass finds the later deaths;
+    # a random matrix of this size splits inside its beta_1 hump and the curve must still be exact
     A = _random_sym(np.random.default_rng(9), 60)
+    R, ei, ej, F = C._ranks_kernel(A)
+    _, _, _, last, t1 = C._forward(ei, ej, 60, len(ei))
+    assert 0 < t1 < last  # the automatic split point is inside the range of the births
     ours = C.betti_curves(A)
     np.testing.assert_array_equal(ours.betti, C.betti_curves_ripser(A).betti)
     nz = np.flatnonzero(ours[1])
     assert nz.size and nz[-1] < 0.5 * ours.n_pairs  # beta_1 vanishes long before density 1
+
+
+# ---------------------------------------------------------------------------
+# the two phases of the H1 engine (internals): reduced prefix, then forward tail
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [_random_sym, _geometric, _integer, _bipartite_first],
+                         ids=["random", "geometric", "ties", "bipartite"])
+def test_split_point_does_not_change_the_pairs(make):
+    # any prefix length gives the same (elder-rule) pairs as reducing the whole range
+    rng = np.random.default_rng(10)
+    for n in (12, 30, 70):
+        A = make(rng, n)
+        R, ei, ej, F = C._ranks_kernel(A)
+        N = len(ei)
+        for T in (N, N // 5):  # the whole range, and a cap inside the beta_1 hump
+            _, _, first, last, t1 = C._forward(ei, ej, n, T)
+            mst_ref, ref = C._h1_deaths(R, ei, ej, n, T, T)  # reduction only
+            splits = {0, 1, first, first + 1, last // 2, last, last + 1, t1, T - 1}
+            for s in sorted(x for x in splits if x >= 0):
+                mst, death = C._h1_deaths(R, ei, ej, n, T, s)
+                np.testing.assert_array_equal(mst, mst_ref)
+                np.testing.assert_array_equal(death, ref, err_msg=f"{make.__name__} n={n} T={T} t1={s}")
+            # no memory for the tail: the prefix grows past the last birth instead
+            np.testing.assert_array_equal(C._h1_deaths(R, ei, ej, n, T, -1, 0)[1], ref)
+            # a log buffer too short for the tail: the reduction reruns with the size it reported
+            np.testing.assert_array_equal(C._h1_deaths(R, ei, ej, n, T, -1, 1 << 40, 1)[1], ref)
+            np.testing.assert_array_equal(C._h1_deaths(R, ei, ej, n, T)[1], ref)
+
+
+def test_heap_and_bitset_reductions_agree_with_their_logs():
+    # the heap reduction (very large prefixes) and the bitset one return the same deaths and logs;
+    # a log buffer that is too small leaves the deaths intact and reports the size needed
+    rng = np.random.default_rng(11)
+    for make in (_random_sym, _integer, _bipartite_first):
+        n = 50
+        A = make(rng, n)
+        R, ei, ej, F = C._ranks_kernel(A)
+        T = len(ei)
+        mst, app_k, first, last, t1 = C._forward(ei, ej, n, T)
+        for Tp in (max(t1, 1), last + 1, T):
+            b1 = np.empty(64 * Tp + 1024, np.int64)
+            b2 = np.empty(64 * Tp + 1024, np.int64)
+            d1, s1, l1, z1 = C._reduce_bits(R, ei, ej, n, Tp, mst, app_k, b1)
+            d2, s2, l2, z2 = C._reduce(R, ei, ej, n, Tp, mst, app_k, b2)
+            np.testing.assert_array_equal(d1, d2)
+            np.testing.assert_array_equal(l1, l2)
+            assert z1 == z2 == l1.sum() and z1 <= b1.size
+            keep = l1 > 0
+            np.testing.assert_array_equal(s1[keep], s2[keep])
+            np.testing.assert_array_equal(b1[:z1], b2[:z2])
+            d3, _, l3, z3 = C._reduce_bits(R, ei, ej, n, Tp, mst, app_k, np.empty(2, np.int64))
+            np.testing.assert_array_equal(d3, d1)
+            assert z3 == z1
+        assert z1 > 2  # the last case did add columns (so the short buffer overflowed)
+
+
+def test_random_large_split_agrees_with_ripser():
+    # n = 120: the automatic split point is inside the hump (about 240 live classes), so the
+    # tail keeps several 64-bit words per edge and refills freed bits across words
+    A = _random_sym(np.random.default_rng(12), 120)
+    ours = C.betti_curves(A)
+    assert ours[1].max() > 128
+    np.testing.assert_array_equal(ours.betti, C.betti_curves_ripser(A).betti)

@@ -37,17 +37,31 @@ of its off-diagonal entries (the diagonal is ignored).
 Engines
 -------
 ``beta_0`` comes from a union-find pass (Kruskal) over the edges in order.
-``beta_1`` comes from a persistent *cohomology* reduction written with numba
-(after Bauer's Ripser): edges are processed from the last to the first, edges
-that merge components are cleared, *apparent pairs* (an edge ``e`` with a
-common neighbour ``k`` such that both ``ik`` and ``jk`` entered before ``e``;
-the class created by ``e`` dies at once) cost one scan, and the remaining
-columns are reduced with a binary heap over triangles encoded canonically as
-``(rank of their last edge) * n + (opposite vertex)``. Ties are broken by a
-stable order for the reduction (a refinement of the filtration, which has the
-same barcode once zero-length bars are dropped) and mapped back to the tied
-values ``f`` when the curve is built. ``beta_2`` (``maxdim=2``) uses ripser
-or gudhi.
+``beta_1`` comes from two phases written with numba, both exact:
+
+1. a persistent *cohomology* reduction (after Bauer's Ripser) of a prefix of
+   the edges: edges are processed from the last to the first, edges that
+   merge components are cleared, *apparent pairs* (an edge ``e`` with a
+   common neighbour ``k`` such that both ``ik`` and ``jk`` entered before
+   ``e``; the class created by ``e`` dies at once) cost one scan, and the
+   remaining columns are reduced in a bitset (or a binary heap) over
+   triangles encoded canonically as ``(rank of their last edge) * n +
+   (opposite vertex)``. Bars that end inside the prefix are exact.
+2. a forward pass over the remaining edges (:func:`_tail`) that keeps an
+   explicit basis of the cocycles of the live classes as bit rows (one per
+   edge), rebuilt from the reduction's log: each triangle beyond the
+   apparent one of its last edge either vanishes on every live cocycle or
+   kills the youngest class it sees (elder rule).
+
+The reduction is cheap until the long-lived classes of a random matrix start
+to die and then turns very expensive (its reduced columns grow to thousands
+of triangles), while the forward pass costs about (deaths) x (live classes)
+x (edges) / 64 word operations; the prefix ends where the triangles that can
+kill a class start to outnumber the births (about half-way to the last
+birth for random matrices). Ties are broken by a stable order for the
+computation (a refinement of the filtration, which has the same barcode once
+zero-length bars are dropped) and mapped back to the tied values ``f`` when
+the curve is built. ``beta_2`` (``maxdim=2``) uses ripser or gudhi.
 
 Public API
 ----------
@@ -267,6 +281,22 @@ def _find(parent: np.ndarray, x: int) -> int:
     return x
 
 
+@njit(cache=True, inline="always")
+def _popcount(x: np.uint64) -> int:
+    """Number of set bits of a 64-bit word (SWAR)."""
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+# The reduced prefix ends at the first edge where the triangles that can kill a class outnumber
+# _HEAD_RATIO times the births so far (plus n): see _forward and _h1_deaths.
+_HEAD_RATIO = 0.35
+# Memory allowed to the bit matrices of the tail (bytes); past it the reduced prefix grows instead.
+_TAIL_BYTES = 1 << 31
+
+
 @njit(cache=True)
 def _forward(ei: np.ndarray, ej: np.ndarray, n: int, T: int):
     """One pass over the first T edges in order (union-find + adjacency bitsets).
@@ -274,8 +304,14 @@ def _forward(ei: np.ndarray, ej: np.ndarray, n: int, T: int):
     Returns ``mst`` (1 for edges joining two components: H0 deaths),
     ``app_k`` (for a cycle-closing edge ij: the smallest common neighbour k
     with ik and jk already present, else -1; the H1 class born at such an
-    edge dies at once), and the first and last cycle-closing edges without
-    such a k (-1 if none).
+    edge dies at once), the first and last cycle-closing edges without
+    such a k (-1 if none), and ``t1``, the suggested length of the prefix
+    reduced by :func:`_reduce_bits` before :func:`_tail` takes over: the
+    first edge where the *relations* so far (triangles beyond the first one
+    of their last edge: the only places where a class can die) exceed
+    ``_HEAD_RATIO`` times the births so far plus ``n``; ``-1`` if that never
+    happens. Random matrices cross it a little before their deaths begin
+    in earnest, which is where the reduction turns expensive.
     """
     W = (n + 63) // 64
     adj = np.zeros((n, W), np.uint64)
@@ -284,6 +320,9 @@ def _forward(ei: np.ndarray, ej: np.ndarray, n: int, T: int):
     app_k = np.full(T, -1, np.int64)
     first = -1
     last = -1
+    t1 = -1
+    births = 0
+    rels = 0
     one = np.uint64(1)
     for r in range(T):
         i = ei[r]
@@ -295,20 +334,31 @@ def _forward(ei: np.ndarray, ej: np.ndarray, n: int, T: int):
             mst[r] = 1
         else:
             k = -1
+            cnt = 0
             for w in range(W):
                 x = adj[i, w] & adj[j, w]
                 if x != 0:
-                    k = w * 64 + _ctz(x & (~x + one))
-                    break
+                    if k < 0:
+                        k = w * 64 + _ctz(x & (~x + one))
+                        if t1 >= 0:
+                            break
+                    cnt += _popcount(x)
             if k >= 0:
                 app_k[r] = k
             else:
                 if first < 0:
                     first = r
                 last = r
+            if t1 < 0:
+                if cnt == 0:
+                    births += 1
+                else:
+                    rels += cnt - 1
+                    if rels > _HEAD_RATIO * births + n:
+                        t1 = r
         adj[i, j >> 6] |= one << np.uint64(j & 63)
         adj[j, i >> 6] |= one << np.uint64(i & 63)
-    return mst, app_k, first, last
+    return mst, app_k, first, last, t1
 
 
 @njit(cache=True)
@@ -395,14 +445,23 @@ def _get_pivot(heap, size):
 
 
 @njit(cache=True)
-def _reduce(R, ei, ej, n, Tp, mst, app_k):
+def _reduce(R, ei, ej, n, Tp, mst, app_k, lg):
     """Persistent H1 cohomology of the flag filtration of the first Tp edges.
 
     Columns are the edges from the last to the first; H0 deaths are cleared
     and apparent pairs (``app_k >= 0``) are recorded without work. Returns
-    ``death`` (length Tp): for a cycle-closing edge r, the position of the
-    last edge of the triangle killing its class, ``Tp`` if it survives the
-    range; -1 for H0 deaths.
+    ``(death, lg_start, lg_len, size)``: ``death`` (length Tp) is, for a
+    cycle-closing edge r, the position of the last edge of the triangle
+    killing its class, ``Tp`` if it survives the range, -1 for H0 deaths;
+    the *reduction log* of column r is ``lg[lg_start[r] : lg_start[r] +
+    lg_len[r]]``: the columns added to it, ``o >= 0`` for the stored reduced
+    column of edge ``o`` and ``-1 - d`` for the coboundary of the apparent
+    edge ``d``. The cochain of column r is ``e_r`` plus those (expanded
+    recursively): :func:`_tail` rebuilds the surviving cocycles from it.
+    ``lg`` is a buffer supplied by the caller and ``size`` the length the
+    whole log needs: when it exceeds ``len(lg)`` the log is incomplete (the
+    results are not) and the caller reruns with a larger buffer if it needs
+    the log. (A buffer grown inside the loop slows the reduction by 2-3x.)
     """
     W = (n + 63) // 64
     one = np.uint64(1)
@@ -421,12 +480,16 @@ def _reduce(R, ei, ej, n, Tp, mst, app_k):
     cdata = np.empty(max(64, 4 * n), np.int64)
     ctop = 0
     heap = np.empty(max(64, 4 * n), np.int64)
+    lg_start = np.zeros(Tp, np.int64)
+    lg_len = np.zeros(Tp, np.int64)
+    ltop = 0
     for r in range(Tp - 1, -1, -1):
         if mst[r]:
             continue
         if app_k[r] >= 0:
             death[r] = r
             continue
+        lg_start[r] = ltop
         size = 0
         heap, size = _push_coboundary(heap, size, adj, R, ei[r], ej[r], r, n, W)
         piv, heap, size = _get_pivot(heap, size)
@@ -435,6 +498,9 @@ def _reduce(R, ei, ej, n, Tp, mst, app_k):
             opp = piv - d * n
             if app_k[d] == opp:
                 heap, size = _push_coboundary(heap, size, adj, R, ei[d], ej[d], d, n, W)
+                if ltop < lg.shape[0]:
+                    lg[ltop] = -1 - d
+                ltop += 1
             else:
                 if dense:
                     owner = own_dense[piv]
@@ -444,10 +510,14 @@ def _reduce(R, ei, ej, n, Tp, mst, app_k):
                     owner = -1
                 if owner < 0:
                     break
+                if ltop < lg.shape[0]:
+                    lg[ltop] = owner
+                ltop += 1
                 s0 = c_start[owner]
                 for q in range(c_len[owner]):
                     heap, size = _heap_push(heap, size, cdata[s0 + q])
             piv, heap, size = _get_pivot(heap, size)
+        lg_len[r] = ltop - lg_start[r]
         if piv < 0:
             death[r] = Tp
             continue
@@ -473,7 +543,7 @@ def _reduce(R, ei, ej, n, Tp, mst, app_k):
             cnt += 1
         c_len[r] = cnt
         ctop += cnt
-    return death
+    return death, lg_start, lg_len, ltop
 
 
 @njit(cache=True, inline="always")
@@ -538,8 +608,8 @@ def _first_key(L0, L1, start):
 
 
 @njit(cache=True)
-def _reduce_bits(R, ei, ej, n, Tp, mst, app_k):
-    """As :func:`_reduce`, with the working column a two-level bitset over all keys."""
+def _reduce_bits(R, ei, ej, n, Tp, mst, app_k, lg):
+    """As :func:`_reduce` (same results), with the working column a two-level bitset over all keys."""
     W = (n + 63) // 64
     one = np.uint64(1)
     adj = np.zeros((n, W), np.uint64)
@@ -561,12 +631,16 @@ def _reduce_bits(R, ei, ej, n, Tp, mst, app_k):
     c_len = np.zeros(Tp, np.int64)
     cdata = np.empty(max(64, 4 * n), np.int64)
     ctop = 0
+    lg_start = np.zeros(Tp, np.int64)
+    lg_len = np.zeros(Tp, np.int64)
+    ltop = 0
     for r in range(Tp - 1, -1, -1):
         if mst[r]:
             continue
         if app_k[r] >= 0:
             death[r] = r
             continue
+        lg_start[r] = ltop
         span[0] = L1.shape[0]
         span[1] = -1
         _xor_coboundary(L0, L1, span, adj, R, ei[r], ej[r], r, n, W)
@@ -576,6 +650,9 @@ def _reduce_bits(R, ei, ej, n, Tp, mst, app_k):
             opp = piv - d * n
             if app_k[d] == opp:
                 _xor_coboundary(L0, L1, span, adj, R, ei[d], ej[d], d, n, W)
+                if ltop < lg.shape[0]:
+                    lg[ltop] = -1 - d
+                ltop += 1
             else:
                 if dense:
                     owner = own_dense[piv]
@@ -585,10 +662,14 @@ def _reduce_bits(R, ei, ej, n, Tp, mst, app_k):
                     owner = -1
                 if owner < 0:
                     break
+                if ltop < lg.shape[0]:
+                    lg[ltop] = owner
+                ltop += 1
                 s0 = c_start[owner]
                 for q in range(c_len[owner]):
                     _toggle(L0, L1, cdata[s0 + q], span)
             piv = _first_key(L0, L1, piv)
+        lg_len[r] = ltop - lg_start[r]
         if piv < 0:
             death[r] = Tp
         else:
@@ -620,49 +701,310 @@ def _reduce_bits(R, ei, ej, n, Tp, mst, app_k):
             L1[s] = 0
         if piv >= 0:
             c_len[r] = ctop - c_start[r]
-    return death
+    return death, lg_start, lg_len, ltop
 
 
 @njit(cache=True)
-def _h1_deaths(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int):
+def _tail(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int, T1: int, last: int,
+          mst: np.ndarray, app_k: np.ndarray, dhead: np.ndarray, lg_start: np.ndarray,
+          lg_len: np.ndarray, lg: np.ndarray, death: np.ndarray) -> None:
+    """Deaths of the classes alive at ``T1`` and of the later births, edge by edge (forward).
+
+    A basis of ``H^1(K_T1)`` is given by the cocycles of the columns that
+    the truncated reduction left essential (``dhead[r] >= T1``); their values
+    on every edge are rebuilt from the reduction log (column ``r``'s cochain
+    is ``e_r`` plus the logged apparent edges and the cochains of the logged
+    columns) and kept as bit rows ``val[f]`` (bit ``a`` = value of basis
+    cocycle ``a`` on edge ``f``). Then the edges ``m = T1, T1 + 1, ...``
+    enter one at a time, with the triangles whose last edge they are:
+
+    * an edge joining two components gets the value 0;
+    * an edge without a common neighbour below it is a birth: a new basis
+      cocycle, its indicator;
+    * otherwise the edge ``ij`` takes the value of ``ik0 + k0j`` for its
+      apparent neighbour ``k0`` (the apparent triangle; its class dies at
+      once) and every other triangle ``ijk`` imposes ``val[ij] + val[ik] +
+      val[jk] = 0``: a non-zero left side ``v`` is a class of ``H_1`` that
+      becomes a boundary. By the elder rule the youngest class ``b`` in
+      ``v`` dies at ``m``, and the basis becomes ``phi_a + v_a phi_b``
+      (``a != b``), which vanishes on the new boundary, stays dual to the
+      other classes and compatible with the birth order (``phi_b`` is younger
+      than every ``phi_a`` it is added to); bit ``b`` is then refilled by the
+      last bit so that the rows stay ``ceil(s / 64)`` words long.
+
+    A column index (``col[a]``: bitset of the rows whose bit ``a`` is set)
+    lets an update touch only the rows with bit ``b`` and the columns in
+    ``v`` (for random matrices a few per cent of the rows and of the live
+    classes) instead of sweeping every row. The loop stops once no class is
+    alive after the last birth (``last``). ``death`` (length ``T``) receives
+    the deaths of those classes (``T`` if they survive every edge); it is
+    written in place. Memory: two bit matrices of (edges) x (live classes).
+    """
+    one = np.uint64(1)
+    s = 0
+    for r in range(T1):
+        if dhead[r] >= T1:
+            s += 1
+    nb = 0
+    for r in range(T1, min(T, last + 1)):
+        if mst[r] == 0 and app_k[r] < 0:
+            nb += 1
+    S = max(1, (s + nb + 63) // 64)
+    rows = min(T, max(T1, last + 1) + (last + 1) // 4 + n)  # grown below if the tail runs longer
+    val = np.zeros((rows, S), np.uint64)
+    label = np.empty(max(1, s + nb), np.int64)
+    a = 0
+    for r in range(T1):
+        if dhead[r] >= T1:
+            label[a] = r
+            death[r] = T
+            val[r, a >> 6] |= one << np.uint64(a & 63)
+            a += 1
+    # expand the reduction log (owners have larger positions: one increasing pass)
+    for r in range(T1):
+        if mst[r] or app_k[r] >= 0:
+            continue
+        nz = False
+        for w in range(S):
+            if val[r, w] != 0:
+                nz = True
+                break
+        if not nz:
+            continue
+        for q in range(lg_start[r], lg_start[r] + lg_len[r]):
+            x = lg[q]
+            f = x if x >= 0 else -1 - x
+            for w in range(S):
+                val[f, w] ^= val[r, w]
+    W = (n + 63) // 64
+    adj = np.zeros((n, W), np.uint64)
+    for r in range(T1):
+        i = ei[r]
+        j = ej[r]
+        adj[i, j >> 6] |= one << np.uint64(j & 63)
+        adj[j, i >> 6] |= one << np.uint64(i & 63)
+    # column index: col[a] = bitset of the rows (edges) whose bit a is set
+    RW = (rows + 63) // 64
+    col = np.zeros((64 * S, RW), np.uint64)
+    for f in range(T1):
+        for w in range(S):
+            y = val[f, w]
+            while y != 0:
+                lb = y & (~y + one)
+                y ^= lb
+                col[w * 64 + _ctz(lb), f >> 6] |= one << np.uint64(f & 63)
+    v = np.zeros(S, np.uint64)
+    Sc = (s + 63) // 64
+    for m in range(T1, T):
+        if s == 0 and m > last:
+            break
+        if m == val.shape[0]:
+            rows = min(T, m + m // 2 + 1)
+            tmp = np.zeros((rows, S), np.uint64)
+            tmp[:m] = val[:m]
+            val = tmp
+            tmc = np.zeros((64 * S, (rows + 63) // 64), np.uint64)
+            tmc[:, :RW] = col
+            col = tmc
+            RW = (rows + 63) // 64
+        i = ei[m]
+        j = ej[m]
+        mw = m >> 6
+        mm = one << np.uint64(m & 63)
+        if mst[m] == 0:
+            k0 = app_k[m]
+            if k0 < 0:  # birth
+                label[s] = m
+                death[m] = T
+                val[m, s >> 6] |= one << np.uint64(s & 63)
+                col[s, mw] |= mm
+                s += 1
+                Sc = (s + 63) // 64
+            elif s > 0:
+                p0 = R[i, k0]
+                q0 = R[j, k0]
+                for w in range(Sc):
+                    y = val[p0, w] ^ val[q0, w]
+                    val[m, w] = y
+                    while y != 0:
+                        lb = y & (~y + one)
+                        y ^= lb
+                        col[w * 64 + _ctz(lb), mw] |= mm
+                nwr = mw + 1  # words of the row bitsets in use
+                for w0 in range(W):
+                    x = adj[i, w0] & adj[j, w0]
+                    while x != 0 and s > 0:
+                        low = x & (~x + one)
+                        x ^= low
+                        k = w0 * 64 + _ctz(low)
+                        if k == k0:
+                            continue
+                        p = R[i, k]
+                        q = R[j, k]
+                        nz = False
+                        for w in range(Sc):
+                            y = val[m, w] ^ val[p, w] ^ val[q, w]
+                            v[w] = y
+                            if y != 0:
+                                nz = True
+                        if not nz:
+                            continue
+                        # the youngest class in v dies at m
+                        bb = -1
+                        best = -1
+                        for w in range(Sc):
+                            y = v[w]
+                            while y != 0:
+                                lb = y & (~y + one)
+                                y ^= lb
+                                bit = w * 64 + _ctz(lb)
+                                if label[bit] > best:
+                                    best = label[bit]
+                                    bb = bit
+                        death[best] = m
+                        # phi_a += phi_b for a in v: rows with bit bb get v; columns a get col[bb]
+                        for u in range(nwr):
+                            y = col[bb, u]
+                            while y != 0:
+                                lb = y & (~y + one)
+                                y ^= lb
+                                f = u * 64 + _ctz(lb)
+                                for w in range(Sc):
+                                    val[f, w] ^= v[w]
+                        for w in range(Sc):
+                            y = v[w]
+                            while y != 0:
+                                lb = y & (~y + one)
+                                y ^= lb
+                                a = w * 64 + _ctz(lb)
+                                if a != bb:
+                                    for u in range(nwr):
+                                        col[a, u] ^= col[bb, u]
+                        for u in range(nwr):
+                            col[bb, u] = 0
+                        # refill bit bb with the last bit
+                        top = s - 1
+                        if top != bb:
+                            wb = bb >> 6
+                            mb = one << np.uint64(bb & 63)
+                            wt = top >> 6
+                            mt = one << np.uint64(top & 63)
+                            for u in range(nwr):
+                                y = col[top, u]
+                                col[bb, u] = y
+                                col[top, u] = 0
+                                while y != 0:
+                                    lb = y & (~y + one)
+                                    y ^= lb
+                                    f = u * 64 + _ctz(lb)
+                                    val[f, wt] ^= mt
+                                    val[f, wb] |= mb
+                            label[bb] = label[top]
+                        s -= 1
+                        Sc = (s + 63) // 64
+        adj[i, j >> 6] |= one << np.uint64(j & 63)
+        adj[j, i >> 6] |= one << np.uint64(i & 63)
+
+
+@njit(cache=True)
+def _h1_deaths(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int, t1: int = -1,
+               tail_bytes: int = _TAIL_BYTES, log_size: int = -1):
     """Persistent H0/H1 of the flag filtration of the first T edges (refined order).
 
     Returns ``(mst, death)``: ``mst[r] = 1`` for edges that kill an H0 class;
     for the other edges ``death[r]`` is the position of the last edge of the
     triangle that kills the H1 class born at ``r`` (``== r``: dies at once),
-    or ``T`` if it survives to the end of the range.
+    or ``T`` if it survives to the end of the range (elder-rule pairs).
 
-    The reduction runs on a truncated range ``Tp`` (after the last
-    cycle-closing edge without a triangle below it every new class dies at
-    once, so only classes born before it matter); ``Tp`` grows until no
-    class is alive at ``Tp`` (it starts 1/4 after the last such edge and grows
-    by 1/4: the cost grows roughly like ``Tp^3``). Bars that end before ``Tp`` are exact in the
-    truncated complex (cohomology pivots only grow during a reduction).
+    Two phases. (1) The cohomology reduction (:func:`_reduce_bits`) runs on
+    the truncated range of the first ``T1`` edges: bars that end before
+    ``T1`` are exact there (the barcode of a prefix of a filtration is the
+    restriction of the barcode). (2) :func:`_tail` finds the deaths of the
+    classes alive at ``T1`` and of the later births by a forward pass over
+    the edges with an explicit cocycle basis. The reduction is cheap while
+    few classes die and turns very expensive where the long-lived classes
+    of a random matrix die (its reduced columns grow to thousands of
+    triangles and are added hundreds of times each); the tail costs about
+    (deaths) x (live classes) x (edges) / 64 word operations and is cheap
+    there. ``T1`` is where the relations start to outnumber the births
+    (``t1`` of :func:`_forward`; random matrices: about half-way to the last
+    birth, where beta_1 is near its maximum), else just after the last
+    birth.
+
+    Parameters
+    ----------
+    R, ei, ej : ndarray
+        Refined ranks and edge endpoints from :func:`_ranks_kernel`.
+    n, T : int
+        Number of vertices and of edges in the range.
+    t1 : int
+        Length of the reduced prefix; ``-1`` (default) chooses it as above.
+        Any value gives the same pairs (the tests use that); it only moves
+        work between the two phases.
+    tail_bytes : int
+        Memory allowed to the two bit matrices of the tail; when the live
+        classes need more, the prefix grows (by a quarter past the last
+        birth, then by quarters) and the reduction reruns.
+    log_size : int
+        Initial length of the reduction-log buffer (``-1``: ``16 T1 + 1024``);
+        a reduction whose log does not fit reruns once with the exact size.
+
+    Returns
+    -------
+    mst : ndarray, shape (T,), uint8
+    death : ndarray, shape (T,), int64
     """
-    mst, app_k, first, last = _forward(ei, ej, n, T)
+    mst, app_k, first, last, t1_auto = _forward(ei, ej, n, T)
     death = np.full(T, -1, np.int64)
     for r in range(T):
         if app_k[r] >= 0:
             death[r] = r
     if last < 0:
         return mst, death
-    Tp = min(T, (last + 1) + (last + 1) // 4 + n)
+    if t1 >= 0:
+        T1 = t1
+    elif t1_auto >= 0:
+        T1 = min(t1_auto, last + 1)
+    else:
+        T1 = last + 1
+    T1 = min(max(T1, 1), T)
+    lg = np.empty(16 * T1 + 1024 if log_size < 0 else log_size, np.int64)
     while True:
-        if Tp * n <= (1 << 32):  # bitset column: at most 512 MiB
-            d = _reduce_bits(R, ei, ej, n, Tp, mst, app_k)
+        if T1 * n <= (1 << 32):  # bitset column: at most 512 MiB
+            d, lg_start, lg_len, size = _reduce_bits(R, ei, ej, n, T1, mst, app_k, lg)
         else:
-            d = _reduce(R, ei, ej, n, Tp, mst, app_k)
-        alive = False
-        for r in range(Tp):
-            if d[r] >= Tp:
-                alive = True
+            d, lg_start, lg_len, size = _reduce(R, ei, ej, n, T1, mst, app_k, lg)
+        if T1 >= T:
+            break
+        # the tail keeps two bit matrices of (edges) x (live classes): grow the prefix if too big
+        live = 0
+        for r in range(T1):
+            if d[r] >= T1:
+                live += 1
+        for r in range(T1, min(T, last + 1)):
+            if mst[r] == 0 and app_k[r] < 0:
+                live += 1
+        rows = min(T, max(T1, last + 1) + (last + 1) // 4 + n)
+        if 16 * rows * ((live + 63) // 64) <= tail_bytes:
+            if size <= lg.shape[0] or (live == 0 and T1 > last):
                 break
-        if not alive or Tp >= T:
-            for r in range(Tp):
-                if d[r] >= 0:
-                    death[r] = d[r] if d[r] < Tp else T
-            return mst, death
-        Tp = min(T, Tp + Tp // 4)
+            lg = np.empty(size, np.int64)  # the tail needs the whole log: rerun with room for it
+            continue
+        T1 = min(T, last + 1 + (last + 1) // 4 + n if T1 <= last else T1 + T1 // 4)
+        lg = np.empty(16 * T1 + 1024, np.int64)
+    alive = False
+    for r in range(T1):
+        if d[r] >= 0:
+            death[r] = d[r]
+            if d[r] >= T1:
+                alive = True
+    if T1 < T and (alive or T1 <= last):
+        _tail(R, ei, ej, n, T, T1, last, mst, app_k, d, lg_start, lg_len, lg, death)
+    else:
+        for r in range(T1):
+            if d[r] >= T1:
+                death[r] = T
+    return mst, death
 
 
 @njit(cache=True)
@@ -716,7 +1058,7 @@ def _one_matrix(A, cap, want_s1, want_m1):
     s1 = -1
     m1 = 0
     if want_s1 and not want_m1:
-        mst, app_k, first, last = _forward(ei, ej, n, T)
+        mst, app_k, first, last, t1_auto = _forward(ei, ej, n, T)
         if first < 0:
             return -1, 0
         if F[first] == first + 1:
