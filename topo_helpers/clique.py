@@ -298,6 +298,19 @@ _TAIL_BYTES = 1 << 31
 
 
 @njit(cache=True)
+def _adjacency_bits(ei: np.ndarray, ej: np.ndarray, n: int, T: int) -> np.ndarray:
+    """Bit rows of the graph of the first ``T`` edges: bit ``j`` of row ``i`` set iff edge ij is in."""
+    one = np.uint64(1)
+    adj = np.zeros((n, (n + 63) // 64), np.uint64)
+    for r in range(T):
+        i = ei[r]
+        j = ej[r]
+        adj[i, j >> 6] |= one << np.uint64(j & 63)
+        adj[j, i >> 6] |= one << np.uint64(i & 63)
+    return adj
+
+
+@njit(cache=True)
 def _forward(ei: np.ndarray, ej: np.ndarray, n: int, T: int):
     """One pass over the first T edges in order (union-find + adjacency bitsets).
 
@@ -465,12 +478,7 @@ def _reduce(R, ei, ej, n, Tp, mst, app_k, lg):
     """
     W = (n + 63) // 64
     one = np.uint64(1)
-    adj = np.zeros((n, W), np.uint64)
-    for r in range(Tp):
-        i = ei[r]
-        j = ej[r]
-        adj[i, j >> 6] |= one << np.uint64(j & 63)
-        adj[j, i >> 6] |= one << np.uint64(i & 63)
+    adj = _adjacency_bits(ei, ej, n, Tp)
     death = np.full(Tp, -1, np.int64)
     dense = Tp * n <= (1 << 24)
     own_dense = np.full(Tp * n if dense else 1, -1, np.int32)
@@ -612,12 +620,7 @@ def _reduce_bits(R, ei, ej, n, Tp, mst, app_k, lg):
     """As :func:`_reduce` (same results), with the working column a two-level bitset over all keys."""
     W = (n + 63) // 64
     one = np.uint64(1)
-    adj = np.zeros((n, W), np.uint64)
-    for r in range(Tp):
-        i = ei[r]
-        j = ej[r]
-        adj[i, j >> 6] |= one << np.uint64(j & 63)
-        adj[j, i >> 6] |= one << np.uint64(i & 63)
+    adj = _adjacency_bits(ei, ej, n, Tp)
     K = Tp * n
     n0 = (K + 63) // 64
     L0 = np.zeros(n0, np.uint64)
@@ -777,12 +780,7 @@ def _tail(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int, T1: int
             for w in range(S):
                 val[f, w] ^= val[r, w]
     W = (n + 63) // 64
-    adj = np.zeros((n, W), np.uint64)
-    for r in range(T1):
-        i = ei[r]
-        j = ej[r]
-        adj[i, j >> 6] |= one << np.uint64(j & 63)
-        adj[j, i >> 6] |= one << np.uint64(i & 63)
+    adj = _adjacency_bits(ei, ej, n, T1)
     # column index: col[a] = bitset of the rows (edges) whose bit a is set
     RW = (rows + 63) // 64
     col = np.zeros((64 * S, RW), np.uint64)
