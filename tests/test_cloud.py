@@ -57,7 +57,7 @@ def test_klein_bottle_fit_is_closer_for_klein_patches():
     assert fk[key] < 0.5 * fn[key]
 
 
-# ---- patch_types, describe_patch, mapper_clusters -------------------------------------------------
+# ---- patch_types, patch_type_names, describe_patch, angle_coverage, has_primary_circle -------------------------------------------------
 
 def _norm(v):
     v = np.asarray(v, dtype=float).reshape(-1, 9)
@@ -103,14 +103,33 @@ def test_patch_types_rejects_bad_input():
         cloud.patch_types(np.full((2, 9), np.nan))
 
 
-def test_mapper_clusters_recovers_separated_blobs():
-    from topo_helpers import cloud, mapper
+def test_patch_type_names_join_kind_and_orientation():
+    from topo_helpers import cloud
+
+    P = _norm([[1, 1, 1, -2, -2, -2, 1, 1, 1], [0, 0, 0, 0, 1, 0, 0, 0, 0]])
+    assert list(cloud.patch_type_names(P)) == ["horizontal line", "other"]
+
+
+def test_angle_coverage_counts_bins_with_a_fair_share():
+    from topo_helpers import cloud
+
+    assert cloud.angle_coverage(np.arange(3600), 3600) == 1.0        # every angle once
+    assert cloud.angle_coverage(np.arange(0, 900), 3600) == 0.25     # a quarter of the turn
+    assert cloud.angle_coverage(np.array([], dtype=int), 3600) == 0.0
+    # one bin with almost everything and one point elsewhere: that point is under 1/4 of a fair share
+    idx = np.r_[np.zeros(400, dtype=int), [1800]]
+    assert cloud.angle_coverage(idx, 3600) == 1 / 16
+
+
+def test_has_primary_circle_needs_a_bar_and_all_orientations():
+    from topo_helpers import cloud
+    from topo_helpers.filters import primary_circle_patches
 
     rng = np.random.default_rng(0)
-    centres = np.eye(9)[:3] * 10
-    X = np.concatenate([c + rng.normal(0, 0.1, (n, 9)) for c, n in zip(centres, (60, 40, 20))])
-    g = mapper.mapper_graph(X, resolution=4, gain=3, min_cluster_size=3)
-    cl = cloud.mapper_clusters(g)
-    assert [len(c) for c in cl][:3] == [60, 40, 20]
-    big = cloud.mapper_clusters(g, min_size=30)
-    assert len(big) == 2 and all(np.array_equal(a, b) for a, b in zip(big, cl[:2]))
+    circle = normalise_points(primary_circle_patches(400) + rng.normal(0, 0.05, (400, 9)))[0]
+    full = cloud.analyse_cloud(circle, mapper=False, n_landmarks=50)
+    assert full.has_primary_circle() and full.has_primary_circle(min_coverage=0.9, min_near=0.5)
+    half = cloud.analyse_cloud(circle[:200], mapper=False, n_landmarks=50)   # an arc: half the turn
+    assert not half.has_primary_circle()
+    with pytest.raises(ValueError, match="no barcodes"):
+        cloud.analyse_cloud(circle, mapper=False, barcodes=False).has_primary_circle()

@@ -213,7 +213,7 @@ def channel_filters(weights: np.ndarray, channel: int, normalise: bool = True) -
 
 # --------------------------------------------------------------------------- colour chapter helpers
 
-_FINE = 3600  # angles of the idealised circles in circle_model_fit
+_FINE = 3600  # angles of the idealised circles (as topo_helpers.cloud's primary-circle fit)
 
 
 def scaled_resolution(resolution: int, n_used: int, n_full: int, minimum: int = 3) -> int:
@@ -281,6 +281,7 @@ def circle_model_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
     """
     from scipy.spatial import cKDTree
 
+    from .cloud import angle_coverage
     from .filters import primary_circle_patches, secondary_circle_patches
 
     A = np.asarray(X, dtype=np.float64)
@@ -302,14 +303,7 @@ def circle_model_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
     assigned[D.min(axis=0) >= near] = "off"
     assigned = assigned.astype(str)
     frac = {n: float(np.mean(assigned == n)) for n in (*names, "off")}
-    coverage = {}
-    for i, n in enumerate(names):
-        ok = D[i] < near
-        if ok.any():
-            bins = np.bincount((J[i][ok] * n_bins) // _FINE, minlength=n_bins)
-            coverage[n] = float(np.mean(bins >= min_share * ok.sum() / n_bins))
-        else:
-            coverage[n] = 0.0
+    coverage = {n: angle_coverage(J[i][D[i] < near], _FINE, n_bins, min_share) for i, n in enumerate(names)}
     t = 2 * np.pi * J[1:] / _FINE
     on_line = (D[1:] < near) & (np.abs(np.sin(t)) > np.cos(np.pi / 4))
     return {"assigned": assigned, "frac": frac, "coverage": coverage,

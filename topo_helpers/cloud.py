@@ -17,7 +17,7 @@ import numpy as np
 
 __all__ = [
     "CloudAnalysis", "analyse_cloud", "klein_bottle_fit", "primary_circle_fit", "subsample", "scaled_k",
-    "patch_types", "mapper_clusters", "describe_patch",
+    "patch_types", "patch_type_names", "describe_patch", "angle_coverage",
 ]
 
 _FINE_CIRCLE = 3600
@@ -91,13 +91,23 @@ def primary_circle_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
     d, j = cKDTree(circle).query(A)
     is_near = d < near
     n_near = int(is_near.sum())
-    if n_near:
-        bins = np.bincount((j[is_near] * n_bins) // _FINE_CIRCLE, minlength=n_bins)
-        coverage = float(np.mean(bins >= min_share * n_near / n_bins))
-    else:
-        coverage = 0.0
+    coverage = angle_coverage(j[is_near], _FINE_CIRCLE, n_bins, min_share)
     return {"median_distance": float(np.median(d)), "frac_near": float(is_near.mean()),
             "coverage": coverage, "n_near": n_near}
+
+
+def angle_coverage(index: np.ndarray, n_angles: int, n_bins: int = 16, min_share: float = 0.25) -> float:
+    """Share of ``n_bins`` angle bins covered by points matched to a circle of ``n_angles`` samples.
+
+    ``index`` holds, for every point near the circle, the index (0 .. ``n_angles - 1``) of its
+    nearest sample. A bin is covered when it holds at least ``min_share / n_bins`` of those points
+    (a quarter of its fair share by default). 0.0 when ``index`` is empty.
+    """
+    index = np.asarray(index, dtype=np.int64)
+    if index.size == 0:
+        return 0.0
+    bins = np.bincount((index * n_bins) // n_angles, minlength=n_bins)
+    return float(np.mean(bins >= min_share * index.size / n_bins))
 
 
 @dataclass
@@ -145,6 +155,20 @@ class CloudAnalysis:
     def loops(self) -> int:
         """Loops of the Mapper nerve (``MapperGraph.nerve_betti1()``; -1 without Mapper)."""
         return -1 if self.graph is None else int(self.graph.nerve_betti1())
+
+    def has_primary_circle(self, min_coverage: float = 0.75, min_near: float = 0.0) -> bool:
+        """The primary circle, by the book's rule: a loop made of edges of (almost) every orientation.
+
+        True when the barcodes have a persistent H1 bar, the core's points near the idealised
+        circle cover at least ``min_coverage`` of the 16 orientation bins, and at least
+        ``min_near`` of the core is near the circle (:func:`primary_circle_fit`). The CIFAR-10
+        chapters use the defaults; the colour and VGG16 chapters ask for a dominant circle
+        (``min_coverage=0.9, min_near=0.5``).
+        """
+        if self.barcodes is None:
+            raise ValueError("no barcodes were computed")
+        c = self.circle
+        return self.n_h1 >= 1 and c["coverage"] >= min_coverage and c["frac_near"] >= min_near
 
     def node_patches(self) -> np.ndarray:
         """Mean filter of every Mapper node, ``(n_nodes, 3, 3)``."""
@@ -301,37 +325,16 @@ def patch_types(P: np.ndarray, far: float = 0.5, grid: int = 180) -> dict[str, n
     return {"kind": kind.astype(str), "orientation": orientation, "orientation_bin": obin, "distance": d}
 
 
-def mapper_clusters(graph: Any, min_size: int = 1) -> list[np.ndarray]:
-    """The point sets of a Mapper graph's connected components, largest first.
+def patch_type_names(P: np.ndarray, far: float = 0.5) -> np.ndarray:
+    """Short names of normalised 3x3 patches, e.g. ``"vertical line"``, ``"diagonal / edge"``, ``"other"``.
 
-    Parameters
-    ----------
-    graph : topo_helpers.mapper.MapperGraph
-    min_size : int
-        Components covering fewer points than this are left out.
-
-    Returns
-    -------
-    list of np.ndarray
-        Sorted point indices of each component (union of its nodes' members).
+    The kind and orientation bin of :func:`patch_types`, joined.
     """
-    from scipy.sparse.csgraph import connected_components
-
-    if graph.n_nodes == 0:
-        return []
-    _, lab = connected_components(graph._adjacency(), directed=False)
-    out = []
-    for c in np.unique(lab):
-        members = np.unique(np.concatenate([graph.nodes[i] for i in np.flatnonzero(lab == c)]))
-        if len(members) >= min_size:
-            out.append(members.astype(np.int64))
-    out.sort(key=lambda m: (-len(m), int(m[0])))
-    return out
+    t = patch_types(P, far=far)
+    return np.array([k if k == "other" else f"{ORIENTATION_NAMES[b]} {k}"
+                     for k, b in zip(t["kind"], t["orientation_bin"])])
 
 
 def describe_patch(P: np.ndarray, far: float = 0.5) -> str:
-    """A short name for one normalised 3x3 patch, e.g. ``"vertical line"`` or ``"other"``."""
-    t = patch_types(np.asarray(P, dtype=np.float64).reshape(1, 9), far=far)
-    if t["kind"][0] == "other":
-        return "other"
-    return f"{ORIENTATION_NAMES[int(t['orientation_bin'][0])]} {t['kind'][0]}"
+    """The :func:`patch_type_names` name of one normalised 3x3 patch."""
+    return str(patch_type_names(np.asarray(P, dtype=np.float64).reshape(1, 9), far=far)[0])
