@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from topo_helpers import book
@@ -62,3 +65,60 @@ def test_executed_chapter_keeps_its_figures_under_a_non_inline_backend(tmp_path,
     import os
 
     assert os.environ["MPLBACKEND"] == "Agg"  # restored for the caller
+
+
+# --------------------------------------------------------------------------- relative data folder
+
+_DATA_NB = "tests/notebooks/data_folder.ipynb"
+
+
+def _nbval_run(tmp_path, *extra):
+    """Run nbval on the data-folder notebook from the repository root, TOPO_DATA_DIR relative."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("TOPO_DATA_DIR", "PYTEST_ADDOPTS")}
+    env["TOPO_DATA_DIR"] = os.path.relpath(folder, book.ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", _DATA_NB, "--nbval-lax", "--nbval-current-env",
+         "-p", "no:cacheprovider", "-q", *extra],
+        cwd=book.ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_nbval_kernel_finds_a_relative_data_folder(tmp_path):
+    # the README's `export TOPO_DATA_DIR=../shared/data` is relative; nbval's kernels run elsewhere
+    r = _nbval_run(tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_without_the_entry_point_fix_the_kernel_misses_it(tmp_path):
+    # the control: skip conftest.py (which resolves the path) and the same kernel fails
+    r = _nbval_run(tmp_path, "--noconftest")
+    assert r.returncode != 0
+    assert "not an existing folder" in r.stdout + r.stderr
+
+
+def test_absolute_env_paths_resolves_once_relative_to_the_start(tmp_path, monkeypatch):
+    from topo_helpers import data
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TOPO_DATA_DIR", "d")
+    monkeypatch.setenv("TOPO_CACHE_DIR", "")
+    changed = data.absolute_env_paths()
+    assert changed == {"TOPO_DATA_DIR": str(tmp_path.resolve() / "d")}
+    assert os.environ["TOPO_DATA_DIR"] == str(tmp_path.resolve() / "d")
+    assert data.absolute_env_paths() == {}  # idempotent: already absolute
+    # an empty cache variable means the default, in every module
+    from topo_helpers.train import default_cache_dir
+
+    assert data.cache_dir() == default_cache_dir() == Path("~/.cache/topo_helpers").expanduser()
+
+
+def test_summary_table_lists_every_chapter_and_the_total():
+    t = book.summary_table({"01_a": 12.4, "02_b": 100.0}, "small")
+    assert "01_a" in t and "02_b" in t
+    assert t.splitlines()[-1].split() == ["total", "112"]

@@ -29,7 +29,7 @@ NOTEBOOKS = ROOT / "notebooks"
 PROFILES = ROOT / "profiles"
 BOOK = ROOT / "book"
 
-__all__ = ["chapters", "profiles", "load_profile", "execute_chapter", "main"]
+__all__ = ["chapters", "profiles", "load_profile", "execute_chapter", "summary_table", "main"]
 
 
 def chapters(notebooks: Path = NOTEBOOKS) -> list[str]:
@@ -145,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         print("chapters:", " ".join(chapters()))
         print("profiles:", " ".join(profiles()))
         return 0
+    from .data import absolute_env_paths
+
+    for var, value in absolute_env_paths().items():  # kernels run in other folders: fix the meaning now
+        print(f"[book] {var} = {value}", flush=True)
     names = args.chapters or chapters()
     try:
         for name in names:  # validate everything before spending minutes executing
@@ -154,13 +158,25 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    timings = {}
-    for name in names:
-        print(f"[book] executing {name} (profile {args.profile}) ...", flush=True)
+    timings: dict[str, float] = {}
+    t_all = time.perf_counter()
+    for k, name in enumerate(names, 1):
+        print(f"[book] {k}/{len(names)} executing {name} (profile {args.profile}) ...", flush=True)
         timings[name] = round(execute_chapter(name, args.profile, Path(args.out)), 1)
-        print(f"[book] {name}: {timings[name]} s", flush=True)
+        print(f"[book] {k}/{len(names)} {name}: {timings[name]:.0f} s "
+              f"(total {time.perf_counter() - t_all:.0f} s)", flush=True)
+    print(summary_table(timings, args.profile), flush=True)
     print(json.dumps({"profile": args.profile, "seconds": timings}))
     return 0
+
+
+def summary_table(timings: dict[str, float], profile: str) -> str:
+    """A plain-text table of chapter wall times (seconds) with their total."""
+    width = max([len(n) for n in timings] + [len("total")])
+    lines = [f"[book] profile {profile}: chapter times", f"  {'chapter':<{width}}  seconds"]
+    lines += [f"  {n:<{width}}  {t:7.0f}" for n, t in timings.items()]
+    lines.append(f"  {'total':<{width}}  {sum(timings.values()):7.0f}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

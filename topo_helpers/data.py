@@ -62,6 +62,7 @@ __all__ = [
     "load_vgg16_imagenet_conv1_1",
     "load_vgg16_kernels",
     "offline",
+    "absolute_env_paths",
     "parse_idx",
     "sha256_file",
     "torch_dataset",
@@ -208,9 +209,44 @@ def data_dir() -> Path | None:
 def cache_dir() -> Path:
     """The download and decode cache: ``TOPO_CACHE_DIR``, default ``~/.cache/topo_helpers``.
 
-    The folder is created only when something is written to it.
+    An empty or blank ``TOPO_CACHE_DIR`` means the default. The folder is created only when
+    something is written to it.
     """
     return Path(os.environ.get(CACHE_ENV, "").strip() or DEFAULT_CACHE).expanduser()
+
+
+def absolute_env_paths(base: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Make a relative ``TOPO_DATA_DIR`` / ``TOPO_CACHE_DIR`` absolute, once, at an entry point.
+
+    The book's commands start kernels in other folders (papermill runs chapters from the repository
+    root, nbval runs each kernel in ``book/``): a relative path typed by the user must mean the
+    same folder in every one of them. The entry points (``python -m topo_helpers.book``, the
+    zoo's command line, the test session's ``conftest.py``) call this before starting anything;
+    child processes inherit the absolute values.
+
+    Parameters
+    ----------
+    base
+        Folder the relative paths are relative to; ``None``: the current working directory
+        (where the user typed the command).
+
+    Returns
+    -------
+    dict
+        The variables that were rewritten, name -> new absolute value.
+    """
+    root = Path(base) if base is not None else Path.cwd()
+    changed: dict[str, str] = {}
+    for name in (DATA_ENV, CACHE_ENV):
+        value = os.environ.get(name, "").strip()
+        if not value:
+            continue
+        path = Path(value).expanduser()
+        if not path.is_absolute():
+            new = str((root / path).resolve())
+            os.environ[name] = new
+            changed[name] = new
+    return changed
 
 
 # --------------------------------------------------------------------------- integrity

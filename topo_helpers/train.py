@@ -542,8 +542,10 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 
 def default_cache_dir() -> Path:
-    """``$TOPO_CACHE_DIR`` or ``~/.cache/topo_helpers``."""
-    return Path(os.environ.get("TOPO_CACHE_DIR", Path.home() / ".cache" / "topo_helpers")).expanduser()
+    """``$TOPO_CACHE_DIR`` or ``~/.cache/topo_helpers`` (the same folder as :func:`topo_helpers.data.cache_dir`)."""
+    from .data import cache_dir
+
+    return cache_dir()
 
 
 def config_key(config: TrainConfig, data: Any = None, test_data: Any = None) -> str:
