@@ -613,6 +613,7 @@ def load(name: str, root: Path | None = None, *, allow_partial: bool = False) ->
         The run is unknown, not trained (or only in part, without ``allow_partial``), or an archive
         is missing or corrupt; the message names the command that rebuilds it.
     """
+    _spec(name)
     root = root or zoo_dir()
     folder = root / name
     mpath = folder / _MANIFEST
