@@ -122,3 +122,18 @@ def test_summary_table_lists_every_chapter_and_the_total():
     t = book.summary_table({"01_a": 12.4, "02_b": 100.0}, "small")
     assert "01_a" in t and "02_b" in t
     assert t.splitlines()[-1].split() == ["total", "112"]
+
+
+def test_runner_log_has_no_kernel_tcp_warning(tmp_path, capfd):
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "tiny.md").write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "kernelspec:\n  name: python3\n  display_name: Python 3\n  language: python\n---\n\n# Tiny\n\n"
+        "```{code-cell} ipython3\n:tags: [parameters]\n\nn = 3\n```\n\n```{code-cell} ipython3\nprint(n)\n```\n"
+    )
+    (tmp_path / "pr" / "small").mkdir(parents=True)
+    (tmp_path / "pr" / "small" / "tiny.yml").write_text("seed: 0\nn: 4\n")
+    book.execute_chapter("tiny", "small", out_dir=tmp_path / "out", notebooks=tmp_path / "nb",
+                         profiles_dir=tmp_path / "pr")
+    err = capfd.readouterr().err
+    assert "without encryption" not in err

@@ -121,6 +121,9 @@ def execute_chapter(
             papermill.execute_notebook(
                 str(tmp), str(out), parameters=params, kernel_name=kernel_name, cwd=str(ROOT),
                 progress_bar=False, request_save_on_cell_execute=False,
+                # the kernel's start-up warning about unencrypted local TCP is noise a reader
+                # cannot act on; errors in cells still fail the run
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
     finally:
         if saved_backend is not None:
