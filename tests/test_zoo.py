@@ -184,3 +184,19 @@ def test_committed_run_reevaluates_to_its_stored_accuracy(name):
     last = max(run.accuracies)
     # float32 on another CPU may flip a borderline image or two out of 10,000
     assert _reevaluate(run, test) == pytest.approx(run.accuracies[last][0], abs=3e-4)
+
+
+def test_dask_local_cluster_two_shards_merge_identically(merged_runs, tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setenv("TOPO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    parts = zoo.launch_dask("tiny", 2, n_workers=2, threads=1, root=tmp_path / "zoo")
+    assert [p.name for p in parts] == ["00000-00002", "00002-00004"]
+    for name in ("conv1.npz", "conv2.npz", "reference.npz"):
+        assert (tmp_path / "zoo" / "tiny" / name).read_bytes() == (merged_runs["one"] / "tiny" / name).read_bytes()
+
+
+def test_shard_ranges_cover_the_networks_once():
+    r = zoo._shard_ranges(0, 100, 8)
+    assert r[0][0] == 0 and r[-1][1] == 100 and all(x[1] == y[0] for x, y in zip(r, r[1:]))
+    assert zoo._shard_ranges(0, 3, 8) == [(0, 1), (1, 2), (2, 3)]

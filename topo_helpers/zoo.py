@@ -20,6 +20,7 @@ Command line::
     python -m topo_helpers.zoo list
     python -m topo_helpers.zoo train mnist --networks 0:25 [--device cuda] [--threads 1]
     python -m topo_helpers.zoo merge mnist
+    python -m topo_helpers.zoo launch mnist --shards 8 [--scheduler tcp://host:8786]   # Dask
     python -m topo_helpers.zoo verify
 
 Training is sharded by network index. Network ``i`` depends only on the configuration and ``i``
@@ -66,6 +67,7 @@ __all__ = [
     "load",
     "train_shard",
     "merge",
+    "launch_dask",
     "verify",
     "write_npz",
     "main",
@@ -545,6 +547,68 @@ def merge(name: str, root: Path | None = None, *, keep_parts: bool = False) -> P
     return folder
 
 
+# --------------------------------------------------------------------------- a cluster engine
+
+
+def _shard_ranges(a: int, b: int, shards: int) -> list[tuple[int, int]]:
+    shards = max(1, min(int(shards), b - a))
+    edges = np.linspace(a, b, shards + 1).round().astype(int)
+    return [(int(x), int(y)) for x, y in zip(edges[:-1], edges[1:])]
+
+
+def _shard_task(name: str, a: int, b: int, threads: int, root: str, env: dict[str, str]) -> str:
+    os.environ.update(env)  # the data and cache folders of the submitting machine's set-up
+    return str(train_shard(name, (a, b), threads=threads, root=Path(root), verbose=False))
+
+
+def launch_dask(name: str, shards: int, *, networks: tuple[int, int] | None = None, scheduler: str | None = None,
+                n_workers: int | None = None, threads: int = 1, root: Path | None = None,
+                merge_after: bool = True) -> list[Path]:
+    """Train a run as ``shards`` tasks of a Dask ``distributed`` cluster (each task one shard), then merge.
+
+    Parameters
+    ----------
+    scheduler
+        Address of a running scheduler (``tcp://host:8786``: ``dask scheduler`` / ``dask worker``
+        on a real cluster, or dask-jobqueue on SLURM/PBS); ``None``: a ``LocalCluster`` of worker
+        processes on this machine.
+    n_workers
+        Workers of the local cluster (default: ``min(shards, cpu count)``).
+    threads
+        Torch threads per task; keep it equal across shards (the bytes of a network's weights may
+        depend on it).
+    root
+        The zoo folder; every worker must see it (a shared file system on a real cluster).
+
+    Returns
+    -------
+    list of Path
+        The parts written (the merged run's folder is ``root / name``).
+    """
+    from dask.distributed import Client, LocalCluster
+
+    spec = _spec(name)
+    a, b = networks if networks is not None else (0, spec.n_networks)
+    _parse_range(f"{a}:{b}", spec.n_networks)
+    root = Path(root) if root is not None else zoo_dir()
+    env = {k: v for k, v in os.environ.items() if k.startswith("TOPO_")}
+    ranges = _shard_ranges(a, b, shards)
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=n_workers or min(len(ranges), os.cpu_count() or 1), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+    try:
+        with Client(scheduler or cluster) as client:
+            futures = [client.submit(_shard_task, name, x, y, threads, str(root), env, pure=False) for x, y in ranges]
+            parts = [Path(p) for p in client.gather(futures)]
+    finally:
+        if cluster is not None:
+            cluster.close()
+    if merge_after and (a, b) == (0, spec.n_networks):
+        merge(name, root)
+    return parts
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -692,6 +756,13 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("merge", help="join a run's parts into its archives and manifest")
     m.add_argument("name")
     m.add_argument("--keep-parts", action="store_true")
+    la = sub.add_parser("launch", help="train a run as shards on a Dask cluster (local by default), then merge")
+    la.add_argument("name")
+    la.add_argument("--shards", type=int, required=True)
+    la.add_argument("--networks", default=None, help="a:b (default: all)")
+    la.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (default: a local cluster)")
+    la.add_argument("--workers", type=int, default=None, help="local cluster's worker processes")
+    la.add_argument("--threads", type=int, default=1, help="torch threads per shard")
     v = sub.add_parser("verify", help="check every stored run's checksums")
     v.add_argument("names", nargs="*")
     a = p.parse_args(argv)
@@ -711,6 +782,12 @@ def main(argv: list[str] | None = None) -> int:
             spec = _spec(a.name)
             rng = _parse_range(a.networks, spec.n_networks) if a.networks else None
             train_shard(a.name, rng, device=a.device, threads=a.threads, root=root)
+        elif a.cmd == "launch":
+            spec = _spec(a.name)
+            rng = _parse_range(a.networks, spec.n_networks) if a.networks else None
+            parts = launch_dask(a.name, a.shards, networks=rng, scheduler=a.scheduler, n_workers=a.workers,
+                                threads=a.threads, root=root)
+            print(f"[zoo] {a.name}: {len(parts)} shards done")
         elif a.cmd == "merge":
             print(f"[zoo] merged into {merge(a.name, root, keep_parts=a.keep_parts)}")
         elif a.cmd == "verify":
