@@ -43,22 +43,26 @@ def test_chapter_sources_have_parameters_cell():
         assert any("nbval-check-output" in t for t in tags), f"{name}: no cell is checked by nbval"
 
 
-def test_executed_chapter_keeps_its_figures_under_a_non_inline_backend(tmp_path, monkeypatch):
-    # CI exports MPLBACKEND=Agg; the kernel must still draw inline, or the book loses its figures
-    import json
-
+def _run_tiny_chapter(tmp_path, code: str) -> None:
+    """Write a one-cell MyST chapter (parameter ``n``) and a profile for it, and execute it."""
     (tmp_path / "nb").mkdir()
     (tmp_path / "nb" / "tiny.md").write_text(
         "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
         "kernelspec:\n  name: python3\n  display_name: Python 3\n  language: python\n---\n\n# Tiny\n\n"
-        "```{code-cell} ipython3\n:tags: [parameters]\n\nn = 3\n```\n\n"
-        "```{code-cell} ipython3\nimport matplotlib.pyplot as plt\nplt.plot(range(n))\nplt.show()\n```\n"
+        f"```{{code-cell}} ipython3\n:tags: [parameters]\n\nn = 3\n```\n\n```{{code-cell}} ipython3\n{code}\n```\n"
     )
     (tmp_path / "pr" / "small").mkdir(parents=True)
     (tmp_path / "pr" / "small" / "tiny.yml").write_text("seed: 0\nn: 4\n")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
     book.execute_chapter("tiny", "small", out_dir=tmp_path / "out", notebooks=tmp_path / "nb",
                          profiles_dir=tmp_path / "pr")
+
+
+def test_executed_chapter_keeps_its_figures_under_a_non_inline_backend(tmp_path, monkeypatch):
+    # CI exports MPLBACKEND=Agg; the kernel must still draw inline, or the book loses its figures
+    import json
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    _run_tiny_chapter(tmp_path, "import matplotlib.pyplot as plt\nplt.plot(range(n))\nplt.show()")
     nb = json.loads((tmp_path / "out" / "tiny.ipynb").read_text())
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert any("image/png" in o.get("data", {}) for o in outputs)
@@ -125,15 +129,6 @@ def test_summary_table_lists_every_chapter_and_the_total():
 
 
 def test_runner_log_has_no_kernel_tcp_warning(tmp_path, capfd):
-    (tmp_path / "nb").mkdir()
-    (tmp_path / "nb" / "tiny.md").write_text(
-        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
-        "kernelspec:\n  name: python3\n  display_name: Python 3\n  language: python\n---\n\n# Tiny\n\n"
-        "```{code-cell} ipython3\n:tags: [parameters]\n\nn = 3\n```\n\n```{code-cell} ipython3\nprint(n)\n```\n"
-    )
-    (tmp_path / "pr" / "small").mkdir(parents=True)
-    (tmp_path / "pr" / "small" / "tiny.yml").write_text("seed: 0\nn: 4\n")
-    book.execute_chapter("tiny", "small", out_dir=tmp_path / "out", notebooks=tmp_path / "nb",
-                         profiles_dir=tmp_path / "pr")
+    _run_tiny_chapter(tmp_path, "print(n)")
     err = capfd.readouterr().err
     assert "without encryption" not in err
