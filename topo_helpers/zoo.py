@@ -259,10 +259,14 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
 # --------------------------------------------------------------------------- training one network
 
 
+#: The files whose code decides a zoo network's weights (a "+dirty" commit names changes to these).
+_TRAINING_CODE = ("topo_helpers/zoo.py", "topo_helpers/train.py", "topo_helpers/models.py", "topo_helpers/data.py")
+
+
 def _git_commit() -> str:
     try:
         out = subprocess.run(["git", "-C", str(_PKG_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "-C", str(_PKG_ROOT), "status", "--porcelain", "topo_helpers"],
+        dirty = subprocess.run(["git", "-C", str(_PKG_ROOT), "status", "--porcelain", *_TRAINING_CODE],
                                capture_output=True, text=True, timeout=10).stdout.strip()
         return out.stdout.strip() + ("+dirty" if dirty else "") if out.returncode == 0 else "unknown"
     except (OSError, subprocess.SubprocessError):
@@ -425,6 +429,7 @@ def train_shard(name: str, networks: tuple[int, int] | None = None, *, device: s
     work.mkdir(parents=True, exist_ok=True)
     data, test = _DATASETS[spec.dataset]()
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    commit = _git_commit()  # the code this call starts with
     t_wall, c0 = time.perf_counter(), time.process_time()
     say = (lambda m: print(f"[zoo] {name} {m}", flush=True)) if verbose else None
     for i in range(a, b):
@@ -445,7 +450,7 @@ def train_shard(name: str, networks: tuple[int, int] | None = None, *, device: s
         "accuracy": {str(t): [float(n["accuracy"][t]) for n in nets] for t in sorted(nets[0]["accuracy"])},
         "sha256": shas,
         "provenance": {
-            "code_commit": _git_commit(), "torch": torch.__version__, "numpy": np.__version__,
+            "code_commit": commit, "torch": torch.__version__, "numpy": np.__version__,
             "python": platform.python_version(), "platform": platform.platform(),
             "device": str(dev) if dev.type != "cuda" else torch.cuda.get_device_name(dev),
             "cpu": _cpu_name(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),
