@@ -15,6 +15,15 @@ Usage::
 
     python benchmarks/bench_clique.py --quick
     python benchmarks/bench_clique.py --out benchmarks/results/clique.json   # full (~15 min)
+    python benchmarks/bench_clique.py --higher --quick --cap 20   # beta_2 / beta_3 vs peers, goals
+
+``--higher`` replaces sections 1-2 by a third: beta_0..beta_2 curves of random
+n = 100 and n = 140 matrices and beta_0..beta_3 of random n = 50, ours vs
+ripser and gudhi (ratios; gudhi is skipped at n = 140 in quick mode), and the
+goals "random n=300 beta_2 whole density range < 60 s and 8 GB", "random
+n=100 beta_3 < 60 s", "geometric n=1000 beta_2 < 60 s", each reported met /
+NOT met; a goal over the time budget reports the largest ``max_density``
+reached within it.
 
 Every run of the size table is a fresh process with a time cap (``--cap``,
 default 90 s); an engine that exceeds it is recorded as over the cap and not
@@ -201,6 +210,107 @@ def bench_sizes(records: list, sizes: dict, seed: int, cap: float, engines=("our
                                     agree=agree, betti1_max=m1))
 
 
+def _child_higher(engine: str, kind: str, n: int, maxdim: int, max_density: float, seed: int) -> None:
+    """Run one engine for Betti curves up to ``maxdim`` on one matrix; print a JSON line (capped subprocess)."""
+    import resource
+
+    make = random_matrix if kind == "random" else geometric_matrix
+    A = make(np.random.default_rng(seed + n), n)
+    fn = {"ours": C.betti_curves, "ripser": C.betti_curves_ripser, "gudhi": C.betti_curves_gudhi}[engine]
+    fn(random_matrix(np.random.default_rng(0), 12), maxdim=maxdim)  # warm-up: imports, compiled kernels
+    t, out = _time(fn, A, maxdim=maxdim, max_density=max_density)
+    b = np.ascontiguousarray(out.betti, dtype=np.int64)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # GiB (ru_maxrss is in KiB on Linux)
+    print(json.dumps(dict(seconds=t, peak_gib=rss, top_max=int(b[maxdim].max()),
+                          digest=hashlib.sha1(b.tobytes()).hexdigest())))
+
+
+def _run_higher(engine: str, kind: str, n: int, maxdim: int, cap: float, seed: int,
+                max_density: float = 1.0) -> dict | None:
+    """Time one engine (fresh process, time cap); None if it ran past ``cap`` seconds or failed."""
+    cmd = [sys.executable, __file__, "--child-higher", engine, kind, str(n), str(maxdim), str(max_density),
+           "--seed", str(seed)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=cap + 15)
+    except subprocess.TimeoutExpired:
+        return None
+    if p.returncode != 0:
+        print(f"    ({engine} {kind} n={n} maxdim={maxdim} failed: {p.stderr.strip().splitlines()[-1:]})")
+        return None
+    rec = json.loads(p.stdout.strip().splitlines()[-1])
+    return rec if rec["seconds"] <= cap else None
+
+
+def bench_higher(records: list, seed: int, cap: float, quick: bool) -> None:
+    """beta_0..beta_2 / beta_3 curves (whole density range) against ripser and gudhi, then the goals.
+
+    Each run is a fresh process capped at ``cap`` seconds; a ratio against a peer that
+    ran over the cap is a lower bound (printed with ``>``).
+    """
+    print(f"\n[higher Betti curves, whole density range; seconds; cap {cap:g} s per run]")
+    print(f"  {'case':26s} {'ours':>9s} {'ripser':>9s} {'gudhi':>9s} {'x ripser':>9s} {'x gudhi':>9s} "
+          f"{'max':>5s} {'agree':>6s} {'GiB':>6s}")
+    cases = [("random", 100, 2), ("random", 140, 2), ("random", 50, 3)]
+    for kind, n, maxdim in cases:
+        res = {}
+        for eng in ("ours", "ripser", "gudhi"):
+            if eng == "gudhi" and maxdim == 2 and n > 100 and quick:
+                res[eng] = None  # gudhi stores every tetrahedron: minutes and GBs at n = 140
+                continue
+            res[eng] = _run_higher(eng, kind, n, maxdim, cap, seed)
+        ran = [r for r in res.values() if r is not None]
+        agree = (len({r["digest"] for r in ran}) == 1) if len(ran) > 1 else None
+        t = res["ours"]["seconds"] if res["ours"] else None
+
+        def ratio(eng):
+            if t is None:
+                return "-"
+            if res[eng] is None:
+                return f">{cap / t:.1f}" if not (eng == "gudhi" and n > 100 and quick) else "skip"
+            return f"{res[eng]['seconds'] / t:.1f}"
+
+        skipped = {"gudhi"} if (maxdim == 2 and n > 100 and quick) else set()
+        cells = " ".join(f"{res[e]['seconds']:9.3f}" if res[e] else
+                         (f"{'skip':>9s}" if e in skipped else f"{'>' + format(cap, 'g'):>9s}")
+                         for e in ("ours", "ripser", "gudhi"))
+        top = res["ours"]["top_max"] if res["ours"] else None
+        gib = f"{res['ours']['peak_gib']:.2f}" if res["ours"] else "-"
+        print(f"  {kind + f' n={n} beta_{maxdim}':26s} {cells} {ratio('ripser'):>9s} {ratio('gudhi'):>9s} "
+              f"{str(top):>5s} {str(agree):>6s} {gib:>6s}", flush=True)
+        for eng in ("ours", "ripser", "gudhi"):
+            r = res[eng]
+            records.append(dict(section="higher", kind=kind, n=n, maxdim=maxdim, engine=eng,
+                                seconds=r["seconds"] if r else None, over_cap=r is None, cap=cap,
+                                peak_gib=r["peak_gib"] if r else None, agree=agree))
+    # goals: whole density range (or, when over the budget, the largest density reached in it)
+    budget = min(cap, 60.0)
+    goals = [("random n=300 beta_2 whole density range < 60 s and 8 GB", "random", 300, 2),
+             ("random n=100 beta_3 < 60 s", "random", 100, 3),
+             ("geometric n=1000 beta_2 < 60 s", "geometric", 1000, 2)]
+    print(f"\n[goals; each run capped at {budget:g} s]")
+    for text, kind, n, maxdim in goals:
+        r = _run_higher("ours", kind, n, maxdim, budget, seed)
+        if r is not None:
+            met = r["seconds"] < 60 and r["peak_gib"] < 8
+            print(f"  {text}: {'met' if met else 'NOT met'} ({r['seconds']:.2f} s, {r['peak_gib']:.2f} GiB)",
+                  flush=True)
+            records.append(dict(section="goal", goal=text, met=met, seconds=r["seconds"], peak_gib=r["peak_gib"],
+                                density_reached=1.0))
+            continue
+        # over the budget: the largest max_density (coarse steps) that finishes in it
+        reached, info = 0.0, None
+        for md in ((0.02, 0.1, 0.3, 0.6) if quick else (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8)):
+            rr = _run_higher("ours", kind, n, maxdim, budget, seed, max_density=md)
+            if rr is None:
+                break
+            reached, info = md, rr
+        extra = (f"; max_density {reached:g} done in {info['seconds']:.1f} s, {info['peak_gib']:.2f} GiB"
+                 if info else "; not even max_density 0.05")
+        why = "" if budget >= 60 else f" within this run's {budget:g} s budget (rerun with --cap 60 to decide)"
+        print(f"  {text}: NOT met{why} (whole range over {budget:g} s{extra})", flush=True)
+        records.append(dict(section="goal", goal=text, met=False, seconds=None, density_reached=reached))
+
+
 def machine() -> dict:
     """Description of the machine the benchmark ran on."""
     cpu = platform.processor() or platform.machine()
@@ -234,10 +344,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cap", type=float, default=90.0, help="time cap per run of the size table, seconds")
     p.add_argument("--random-sizes", type=int, nargs="*", default=None)
     p.add_argument("--geometric-sizes", type=int, nargs="*", default=None)
+    p.add_argument("--higher", action="store_true",
+                   help="only the beta_2 / beta_3 section (vs ripser and gudhi) and its goals")
     p.add_argument("--child", nargs=3, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--child-higher", nargs=5, default=None, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
         _child(a.child[0], a.child[1], int(a.child[2]), a.seed)
+        return 0
+    if a.child_higher:
+        e, k, n, md, dens = a.child_higher
+        _child_higher(e, k, int(n), int(md), float(dens), a.seed)
         return 0
 
     if a.quick:
@@ -254,8 +371,11 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {info['load_average']}, {info['date']}, quick = {a.quick}")
     records: list[dict] = []
     t0 = time.perf_counter()
-    bench_small(records, B, B_peer, a.seed)
-    bench_sizes(records, sizes, a.seed, cap)
+    if a.higher:
+        bench_higher(records, a.seed, cap, a.quick)
+    else:
+        bench_small(records, B, B_peer, a.seed)
+        bench_sizes(records, sizes, a.seed, cap)
     info["load_average_end"] = os.getloadavg()
     info["total_seconds"] = time.perf_counter() - t0
     print(f"\ntotal {info['total_seconds']:.1f} s")

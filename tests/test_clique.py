@@ -345,3 +345,153 @@ def test_random_large_split_agrees_with_ripser():
     ours = C.betti_curves(A)
     assert ours[1].max() > 128
     np.testing.assert_array_equal(ours.betti, C.betti_curves_ripser(A).betti)
+
+
+# ---------------------------------------------------------------------------
+# higher dimensions: beta_2 and beta_3 (numba engine vs brute force, ripser, gudhi)
+# ---------------------------------------------------------------------------
+def _brute_betti(A: np.ndarray, maxdim: int) -> np.ndarray:
+    """beta_0..beta_maxdim at m = 0..N from explicit Z/2 boundary ranks of each flag complex (ties together)."""
+    n = A.shape[0]
+    pairs = list(itertools.combinations(range(n), 2))
+    vals = np.array([A[i, j] for i, j in pairs])
+    N = len(pairs)
+    f = np.array([(vals >= v).sum() for v in vals])
+    out = np.zeros((maxdim + 1, N + 1), dtype=int)
+    for m in range(N + 1):
+        present = {pairs[q] for q in range(N) if f[q] <= m}
+        simp = [[(v,) for v in range(n)]]
+        for k in range(1, maxdim + 2):  # k-simplices: all of their edges present
+            simp.append([s for s in itertools.combinations(range(n), k + 1)
+                         if all(p in present for p in itertools.combinations(s, 2))])
+        ranks = [0]  # rank of d_k : C_k -> C_{k-1}, d_0 = 0
+        for k in range(1, maxdim + 2):
+            if not simp[k]:
+                ranks.append(0)
+                continue
+            idx = {s: q for q, s in enumerate(simp[k - 1])}
+            D = np.zeros((len(simp[k - 1]), len(simp[k])), dtype=np.uint8)
+            for q, s in enumerate(simp[k]):
+                for face in itertools.combinations(s, k):
+                    D[idx[face], q] = 1
+            ranks.append(_gf2_rank(D))
+        for k in range(maxdim + 1):
+            out[k, m] = len(simp[k]) - ranks[k] - ranks[k + 1]
+    return out
+
+
+def _cross_polytope(d: int) -> np.ndarray:
+    """1-skeleton of the d-dimensional cross-polytope (2d vertices, all edges but the d antipodal pairs)."""
+    n = 2 * d
+    A = np.ones((n, n))
+    for v in range(d):
+        A[v, v + d] = A[v + d, v] = 0.0
+    np.fill_diagonal(A, 0.0)
+    return A
+
+
+def test_octahedron_has_one_void():
+    # the 1-skeleton of the octahedron enters first (tied), then the 3 diagonals
+    A = _cross_polytope(3)
+    c = C.betti_curves(A, maxdim=2)
+    assert c.n_pairs == 15
+    # the octahedral sphere lives until the tied diagonals (one of them suffices to fill it) enter
+    np.testing.assert_array_equal(c[2], [0] * 12 + [1, 1, 1, 0])
+    np.testing.assert_array_equal(c[1], np.zeros(16, int))
+    np.testing.assert_array_equal(c[0][12:], [1, 1, 1, 1])
+    assert C.betti_max(A, 2) == 1
+    assert C.starting_density(A, 2) == pytest.approx(12 / 15)
+    # break the ties of the skeleton: same final count, intermediate curves by brute force
+    B = A + 0.01 * np.random.default_rng(0).random((6, 6))
+    B = np.triu(B, 1) + np.triu(B, 1).T
+    np.testing.assert_array_equal(C.betti_curves(B, maxdim=3).betti, _brute_betti(B, 3))
+    assert C.betti_curves(B, maxdim=2)[2][12] == 1
+
+
+def test_filled_tetrahedron_has_no_void():
+    A = _from_edges(4, {(0, 1): 6, (0, 2): 5, (1, 2): 4, (0, 3): 3, (1, 3): 2, (2, 3): 1})
+    c = C.betti_curves(A, maxdim=3)
+    np.testing.assert_array_equal(c[2], np.zeros(7, int))
+    np.testing.assert_array_equal(c[3], np.zeros(7, int))
+    np.testing.assert_array_equal(c[0][-1], 1)
+    # all tied: K_4 enters at once, contractible
+    c = C.betti_curves(np.ones((4, 4)), maxdim=3)
+    np.testing.assert_array_equal(c.betti[:, -1], [1, 0, 0, 0])
+
+
+def test_hollow_4_cross_polytope_has_beta3():
+    A = _cross_polytope(4)  # 8 vertices, 24 edges tied first, then the 4 diagonals (28 pairs)
+    c = C.betti_curves(A, maxdim=3)
+    np.testing.assert_array_equal(c[3], [0] * 24 + [1, 1, 1, 1, 0])
+    np.testing.assert_array_equal(c[2], np.zeros(29, int))
+    np.testing.assert_array_equal(c[1], np.zeros(29, int))
+    np.testing.assert_array_equal(c.betti, C.betti_curves_ripser(A, maxdim=3).betti)
+    np.testing.assert_array_equal(c.betti, C.betti_curves_gudhi(A, maxdim=3).betti)
+    assert C.betti_max(A, 3) == 1 and C.starting_density(A, 3) == pytest.approx(24 / 28)
+
+
+@pytest.mark.parametrize("make", [_random_sym, _geometric, _integer],
+                         ids=["random", "geometric", "ties"])
+def test_higher_brute_force_small(make):
+    rng = np.random.default_rng(21)
+    for n in (5, 6, 7, 8):
+        A = make(rng, n)
+        c = C.betti_curves(A, maxdim=3)
+        np.testing.assert_array_equal(c.betti, _brute_betti(A, 3), err_msg=f"{make.__name__} n={n}")
+        np.testing.assert_array_equal(C.betti_curves(A, maxdim=2).betti, c.betti[:3])
+        np.testing.assert_array_equal(C.betti_curves(A).betti, c.betti[:2])
+
+
+def _two_spheres_then_noise(rng, n=16):
+    """Two octahedra (tied) with a random rest: beta_2 = 2 early, then whatever."""
+    A = rng.random((n, n)) * 0.5
+    for off in (0, 6):
+        for i in range(6):
+            for j in range(6):
+                if i != j and abs(i - j) != 3:
+                    A[off + i, off + j] = 1.0
+    return np.triu(A, 1) + np.triu(A, 1).T
+
+
+@pytest.mark.parametrize("make", [_random_sym, _geometric, _integer, _bipartite_first, _two_spheres_then_noise],
+                         ids=["random", "geometric", "ties", "bipartite", "spheres"])
+def test_higher_agrees_with_ripser_and_gudhi(make):
+    rng = np.random.default_rng(22)
+    for n, maxdim in ((12, 3), (16, 3), (22, 3), (30, 2), (45, 2)):
+        A = make(rng, n) if make is not _two_spheres_then_noise else make(rng, max(n, 12))
+        ours = C.betti_curves(A, maxdim=maxdim)
+        assert ours.engine == "numba" and ours.maxdim == maxdim
+        np.testing.assert_array_equal(ours.betti, C.betti_curves_ripser(A, maxdim=maxdim).betti,
+                                      err_msg=f"{make.__name__} n={n} maxdim={maxdim}")
+        if n <= 22:
+            np.testing.assert_array_equal(ours.betti, C.betti_curves_gudhi(A, maxdim=maxdim).betti)
+        for md in (0.3, 0.6):
+            part = C.betti_curves(A, maxdim=maxdim, max_density=md)
+            np.testing.assert_array_equal(part.betti, C.betti_curves_ripser(A, maxdim=maxdim, max_density=md).betti)
+        g = C.betti_curves(A, maxdim=maxdim, grid=9)
+        np.testing.assert_array_equal(g.betti, ours.betti[:, g.edges])
+
+
+def test_higher_random_40_has_voids_and_matches_ripser():
+    A = _random_sym(np.random.default_rng(23), 40)
+    ours = C.betti_curves(A, maxdim=3)
+    assert ours[2].max() > 0 and ours[3].max() > 0
+    np.testing.assert_array_equal(ours.betti, C.betti_curves_ripser(A, maxdim=3).betti)
+    assert C.betti_max(A, 2) == ours.maximum(2)
+    assert C.starting_density(A, 3) == ours.starting_density(3)
+
+
+def test_higher_errors():
+    with pytest.raises(ValueError, match="square"):
+        C.betti_curves(np.zeros((3, 4)), maxdim=2)
+    with pytest.raises(ValueError, match="symmetrize_max"):
+        C.betti_curves(np.arange(9.0).reshape(3, 3), maxdim=3)
+    A = np.ones((4, 4))
+    A[0, 1] = A[1, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        C.betti_curves(A, maxdim=2)
+    for bad in (4, -1, 2.5, True, "2"):
+        with pytest.raises(ValueError, match="maxdim"):
+            C.betti_curves(np.ones((4, 4)), maxdim=bad)
+    with pytest.raises(ValueError, match="k must"):
+        C.betti_max(np.ones((4, 4)), 4)
