@@ -302,6 +302,36 @@ def _ctz(low: np.uint64) -> int:
     return _DEBRUIJN[(low * _DB_MAGIC) >> np.uint64(58)]
 
 
+@njit(cache=True)
+def _drain_bits(L0, L1, span, keep, out, top):
+    """Clear a two-level bitset column (``L1`` marks the non-zero words of ``L0`` in ``span``).
+
+    When ``keep``, its keys are appended to ``out[top:]`` in increasing order (``out`` doubles as
+    needed); returns ``(out, top)``.
+    """
+    one = np.uint64(1)
+    for s in range(span[0], span[1] + 1):
+        y = L1[s]
+        while y != 0:
+            low = y & (~y + one)
+            y ^= low
+            w = s * 64 + _ctz(low)
+            x = L0[w]
+            if keep:
+                while x != 0:
+                    lb = x & (~x + one)
+                    x ^= lb
+                    if top == out.shape[0]:
+                        tmp = np.empty(max(2 * top, 16), np.int64)
+                        tmp[:top] = out[:top]
+                        out = tmp
+                    out[top] = w * 64 + _ctz(lb)
+                    top += 1
+            L0[w] = 0
+        L1[s] = 0
+    return out, top
+
+
 @njit(cache=True, inline="always")
 def _find(parent: np.ndarray, x: int) -> int:
     while parent[x] != x:
@@ -726,25 +756,7 @@ def _reduce_bits_piv(R, ei, ej, n, Tp, mst, app_k, lg, pv):
                 own_dict[piv] = r
             c_start[r] = ctop
         # extract (if paired) and clear the column
-        for s in range(span[0], span[1] + 1):
-            y = L1[s]
-            while y != 0:
-                low = y & (~y + one)
-                y ^= low
-                w = s * 64 + _ctz(low)
-                x = L0[w]
-                if piv >= 0:
-                    while x != 0:
-                        lb = x & (~x + one)
-                        x ^= lb
-                        if ctop == cdata.shape[0]:
-                            tmp = np.empty(2 * ctop, np.int64)
-                            tmp[:ctop] = cdata[:ctop]
-                            cdata = tmp
-                        cdata[ctop] = w * 64 + _ctz(lb)
-                        ctop += 1
-                L0[w] = 0
-            L1[s] = 0
+        cdata, ctop = _drain_bits(L0, L1, span, piv >= 0, cdata, ctop)
         if piv >= 0:
             c_len[r] = ctop - c_start[r]
     return death, lg_start, lg_len, ltop
@@ -1405,26 +1417,7 @@ def _hq_pairs(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int, q: 
                         else:
                             piv, heap, size = _get_pivot(heap, size)
                     if use_bits:  # extract (if paired) and clear the column
-                        size = 0
-                        for s_ in range(span[0], span[1] + 1):
-                            y = L1[s_]
-                            while y != 0:
-                                low = y & (~y + one)
-                                y ^= low
-                                w = s_ * 64 + _ctz(low)
-                                x = L0[w]
-                                if piv >= 0:
-                                    while x != 0:
-                                        lb = x & (~x + one)
-                                        x ^= lb
-                                        if size == heap.shape[0]:
-                                            th = np.empty(2 * size, np.int64)
-                                            th[:size] = heap[:size]
-                                            heap = th
-                                        heap[size] = w * 64 + _ctz(lb)
-                                        size += 1
-                                L0[w] = 0
-                            L1[s_] = 0
+                        heap, size = _drain_bits(L0, L1, span, piv >= 0, heap, 0)
                     if piv < 0:
                         zero[r] += 1
                     else:
