@@ -329,7 +329,7 @@ def train_network(spec: RunSpec, i: int, data: Any, test_data: Any, *, state_pat
         opt = _train._make_optimizer(cfg, {k: p for k, p in model.named_parameters() if k not in frozen})
         torch.manual_seed(_train._dropout_seed(seed_i))
         batcher = _train._Batcher(images, labels, [seed_i], cfg, dtype, append)
-        out: dict[str, Any] = {"conv1": {}, "conv2": {}, "accuracy": {}, "train_s": 0.0}
+        out: dict[str, Any] = {"conv1": {}, "conv2": {}, "accuracy": {}, "train_s": 0.0, "cpu_s": 0.0}
         t0 = 0
         if state_path is not None and state_path.exists():
             st = torch.load(state_path, map_location="cpu", weights_only=False)
@@ -359,7 +359,8 @@ def train_network(spec: RunSpec, i: int, data: Any, test_data: Any, *, state_pat
 
         if t0 == 0 and 0 in cps:
             checkpoint(0)
-        last = time.perf_counter()
+        last, cpu0 = time.perf_counter(), time.process_time()
+        out.setdefault("cpu_s", 0.0)
         for t in range(t0 + 1, cfg.iterations + 1):
             ts = time.perf_counter()
             x, y = batcher(t - 1)
@@ -377,8 +378,11 @@ def train_network(spec: RunSpec, i: int, data: Any, test_data: Any, *, state_pat
                     acc = out["accuracy"].get(t)
                     progress(f"network {i}: iteration {t}/{cfg.iterations}" + ("" if acc is None else f", accuracy {acc:.4f}"))
             if t < cfg.iterations and time.perf_counter() - last > save_interval_s:
+                out["cpu_s"] += time.process_time() - cpu0  # CPU time survives a resume
+                cpu0 = time.process_time()
                 save(t)
                 last = time.perf_counter()
+        out["cpu_s"] += time.process_time() - cpu0
         out["state"] = {k: v.detach().cpu().float().contiguous().numpy() for k, v in model.state_dict().items()}
     return out
 
@@ -458,6 +462,8 @@ def train_shard(name: str, networks: tuple[int, int] | None = None, *, device: s
             "precision": spec.precision, "channels_last": spec.channels_last,
             "started": started, "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "train_s": float(sum(n["train_s"] for n in nets)),
+            # CPU-hours of training and evaluation summed over each network's calls (resumes included)
+            "cpu_hours": float(sum(n.get("cpu_s", n["train_s"]) for n in nets)) / 3600.0,
             "wall_s_this_call": time.perf_counter() - t_wall,
             "cpu_hours_this_call": (time.process_time() - c0) / 3600.0,
         },
@@ -538,7 +544,7 @@ def merge(name: str, root: Path | None = None, *, keep_parts: bool = False) -> P
         "mean_accuracy_final": float(np.mean(acc[str(its[-1])])) if its else None,
         "sha256": shas,
         "made": {
-            "cpu_hours": sum(p["cpu_hours_this_call"] for p in prov),
+            "cpu_hours": sum(p.get("cpu_hours", p["train_s"] / 3600.0) for p in prov),
             "train_s": sum(p["train_s"] for p in prov),
             "wall_s": sum(p["wall_s_this_call"] for p in prov),
             "shards": prov,
