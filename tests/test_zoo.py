@@ -70,8 +70,8 @@ def _reevaluate(run: zoo.ZooRun, test) -> float:
     from topo_helpers.train import _prep_input
 
     model = run.reference_model()
-    x = torch.from_numpy(np.ascontiguousarray(test.images if hasattr(test, "images") else test[0]))
-    y = torch.from_numpy(np.ascontiguousarray(test.labels if hasattr(test, "labels") else test[1])).long()
+    x = torch.from_numpy(np.array(test.images if hasattr(test, "images") else test[0]))  # a writable copy
+    y = torch.from_numpy(np.array(test.labels if hasattr(test, "labels") else test[1])).long()
     if x.ndim == 3:
         x = x[:, None]
     correct = 0
