@@ -303,6 +303,32 @@ def _ctz(low: np.uint64) -> int:
 
 
 @njit(cache=True)
+def _store_column(heap, size, cdata, ctop, cancel):
+    """Append a reduced column's keys to ``cdata[ctop:]`` (grown as needed); return ``(cdata, count)``.
+
+    ``cancel``: the keys are a min-heap ``heap[:size]`` whose equal pairs cancel (Z/2); otherwise
+    ``heap[:size]`` already holds them increasing and unique. The heap is consumed.
+    """
+    if ctop + size > cdata.shape[0]:
+        tmp = np.empty(2 * (ctop + size), np.int64)
+        tmp[:ctop] = cdata[:ctop]
+        cdata = tmp
+    if not cancel:
+        cdata[ctop : ctop + size] = heap[:size]
+        return cdata, size
+    cnt = 0
+    while size > 0:
+        top = heap[0]
+        size = _heap_pop(heap, size)
+        if size > 0 and heap[0] == top:
+            size = _heap_pop(heap, size)
+            continue
+        cdata[ctop + cnt] = top
+        cnt += 1
+    return cdata, cnt
+
+
+@njit(cache=True)
 def _drain_bits(L0, L1, span, keep, out, top):
     """Clear a two-level bitset column (``L1`` marks the non-zero words of ``L0`` in ``span``).
 
@@ -594,20 +620,8 @@ def _reduce(R, ei, ej, n, Tp, mst, app_k, lg):
         else:
             own_dict[piv] = r
         # store the reduced column (sorted, pairs cancelled) for later additions
-        if ctop + size > cdata.shape[0]:
-            tmp = np.empty(2 * (ctop + size), np.int64)
-            tmp[:ctop] = cdata[:ctop]
-            cdata = tmp
         c_start[r] = ctop
-        cnt = 0
-        while size > 0:
-            top = heap[0]
-            size = _heap_pop(heap, size)
-            if size > 0 and heap[0] == top:
-                size = _heap_pop(heap, size)
-                continue
-            cdata[ctop + cnt] = top
-            cnt += 1
+        cdata, cnt = _store_column(heap, size, cdata, ctop, True)
         c_len[r] = cnt
         ctop += cnt
     return death, lg_start, lg_len, ltop
@@ -1441,24 +1455,9 @@ def _hq_pairs(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int, q: 
                         death[npairs] = piv // npq1
                         pivots[npairs] = piv
                         own[piv] = npairs
-                        if ctop + size > cdata.shape[0]:
-                            tmp2 = np.empty(2 * (ctop + size), np.int64)
-                            tmp2[:ctop] = cdata[:ctop]
-                            cdata = tmp2
                         c_start[npairs] = ctop
-                        cnt = 0
-                        if use_bits:  # the keys of the column, increasing, are in heap[:size]
-                            cdata[ctop: ctop + size] = heap[:size]
-                            cnt = size
-                            size = 0
-                        while size > 0:
-                            top = heap[0]
-                            size = _heap_pop(heap, size)
-                            if size > 0 and heap[0] == top:
-                                size = _heap_pop(heap, size)
-                                continue
-                            cdata[ctop + cnt] = top
-                            cnt += 1
+                        # with the bitset the keys are already increasing and unique in heap[:size]
+                        cdata, cnt = _store_column(heap, size, cdata, ctop, not use_bits)
                         c_len[npairs] = cnt
                         ctop += cnt
                         npairs += 1
