@@ -165,12 +165,17 @@ def _child(engine: str, kind: str, n: int, seed: int) -> None:
 def _run_capped(engine: str, kind: str, n: int, seed: int, cap: float) -> dict | None:
     """Time one engine in a fresh process; None if it ran past ``cap`` seconds (or failed)."""
     cmd = [sys.executable, __file__, "--child", engine, kind, str(n), "--seed", str(seed)]
+    return _run_child(cmd, f"{engine} {kind} n={n}", cap)
+
+
+def _run_child(cmd: list[str], label: str, cap: float) -> dict | None:
+    """Run a timing child process; its last stdout line is a JSON record. None past ``cap`` s or on failure."""
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=cap + 15)
     except subprocess.TimeoutExpired:
         return None
     if p.returncode != 0:
-        print(f"    ({engine} {kind} n={n} failed: {p.stderr.strip().splitlines()[-1:]})")
+        print(f"    ({label} failed: {p.stderr.strip().splitlines()[-1:]})")
         return None
     rec = json.loads(p.stdout.strip().splitlines()[-1])
     return rec if rec["seconds"] <= cap else None
@@ -230,15 +235,7 @@ def _run_higher(engine: str, kind: str, n: int, maxdim: int, cap: float, seed: i
     """Time one engine (fresh process, time cap); None if it ran past ``cap`` seconds or failed."""
     cmd = [sys.executable, __file__, "--child-higher", engine, kind, str(n), str(maxdim), str(max_density),
            "--seed", str(seed)]
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=cap + 15)
-    except subprocess.TimeoutExpired:
-        return None
-    if p.returncode != 0:
-        print(f"    ({engine} {kind} n={n} maxdim={maxdim} failed: {p.stderr.strip().splitlines()[-1:]})")
-        return None
-    rec = json.loads(p.stdout.strip().splitlines()[-1])
-    return rec if rec["seconds"] <= cap else None
+    return _run_child(cmd, f"{engine} {kind} n={n} maxdim={maxdim}", cap)
 
 
 def bench_higher(records: list, seed: int, cap: float, quick: bool) -> None:
