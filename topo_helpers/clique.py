@@ -303,6 +303,14 @@ def _ctz(low: np.uint64) -> int:
 
 
 @njit(cache=True)
+def _doubled(a, top):
+    """A zero-filled int64 array twice ``a``'s length whose first ``top`` entries are ``a``'s."""
+    out = np.zeros(2 * a.shape[0], np.int64)
+    out[:top] = a[:top]
+    return out
+
+
+@njit(cache=True)
 def _store_column(heap, size, cdata, ctop, cancel):
     """Append a reduced column's keys to ``cdata[ctop:]`` (grown as needed); return ``(cdata, count)``.
 
@@ -1436,21 +1444,11 @@ def _hq_pairs(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int, q: 
                         zero[r] += 1
                     else:
                         if npairs == birth.shape[0]:
-                            nb = np.empty(2 * npairs, np.int64)
-                            nb[:npairs] = birth
-                            birth = nb
-                            nd = np.empty(2 * npairs, np.int64)
-                            nd[:npairs] = death
-                            death = nd
-                            npv = np.empty(2 * npairs, np.int64)
-                            npv[:npairs] = pivots
-                            pivots = npv
-                            ns = np.zeros(2 * npairs, np.int64)
-                            ns[:npairs] = c_start
-                            c_start = ns
-                            nl = np.zeros(2 * npairs, np.int64)
-                            nl[:npairs] = c_len
-                            c_len = nl
+                            birth = _doubled(birth, npairs)
+                            death = _doubled(death, npairs)
+                            pivots = _doubled(pivots, npairs)
+                            c_start = _doubled(c_start, npairs)
+                            c_len = _doubled(c_len, npairs)
                         birth[npairs] = r
                         death[npairs] = piv // npq1
                         pivots[npairs] = piv
