@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from topo_helpers.models import C, LeNet, M, build_model, conv_weights, first_layer_maps
+from topo_helpers.models import C, LeNet, LocalResponseNorm, M, build_model, conv_weights, first_layer_maps
 
 
 @pytest.mark.parametrize(
@@ -105,6 +105,40 @@ def test_C_pool_matches_tensorflow_same_padding():
 def test_C_lrn_parameters():
     c = C(4, 4, 4)
     assert (c.lrn.size, c.lrn.alpha, c.lrn.beta, c.lrn.k) == (9, 0.001, 0.75, 1.0)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("size, beta, c", [(9, 0.75, 64), (5, 0.6, 7), (9, 0.75, 3)])
+def test_lrn_matches_torch_values_and_gradients(channels_last, size, beta, c):
+    torch.manual_seed(0)
+    x = torch.randn(3, c, 5, 6, dtype=torch.float64) * 4
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    ref = torch.nn.LocalResponseNorm(size, alpha=0.01, beta=beta, k=1.5)
+    ours = LocalResponseNorm(size, alpha=0.01, beta=beta, k=1.5)
+    xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
+    ya, yb = ref(xa), ours(xb)
+    torch.testing.assert_close(yb, ya, rtol=1e-10, atol=1e-12)
+    g = torch.randn_like(ya)
+    (ya * g).sum().backward()
+    (yb * g).sum().backward()
+    torch.testing.assert_close(xb.grad, xa.grad, rtol=1e-10, atol=1e-12)
+
+
+def test_lrn_window_is_the_channel_neighbourhood():
+    # one lit channel only darkens itself and its size // 2 neighbours on each side
+    x = torch.zeros(1, 10, 1, 1)
+    x[0, 4] = 10.0
+    y = LocalResponseNorm(5, alpha=1.0, beta=1.0, k=1.0)(x + 1.0)
+    affected = (y[0, :, 0, 0] < 0.45).nonzero().flatten().tolist()  # others: 1 / (1 + n_ones / 5) >= 0.5
+    assert affected == [2, 3, 4, 5, 6]
+
+
+def test_lrn_rejects_bad_input():
+    with pytest.raises(ValueError, match="positive window"):
+        LocalResponseNorm(0)
+    with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
+        LocalResponseNorm(3)(torch.ones(2, 3, 4))
 
 
 def test_lenet_shapes_and_preactivation_maps():

@@ -57,6 +57,51 @@ def _trunc_normal_(t: torch.Tensor, std: float) -> None:
     nn.init.trunc_normal_(t, mean=0.0, std=std, a=-2.0 * std, b=2.0 * std)
 
 
+class LocalResponseNorm(nn.Module):
+    """TensorFlow's ``tf.nn.lrn`` over channels, as ``torch.nn.LocalResponseNorm`` but faster on the CPU.
+
+    ``y_c = x_c / (k + alpha / size * sum_{|d - c| <= size // 2} x_d^2) ** beta`` (zero-padded at
+    the ends; the CIFAR-10 tutorial's ``depth_radius=4, bias=1, alpha=0.001/9, beta=0.75`` is
+    ``size=9, alpha=0.001, beta=0.75, k=1``). The channel window is summed as one matrix product
+    with a banded 0/1 matrix on the channels-last view, and ``beta = 0.75`` as ``rsqrt(d) *
+    sqrt(rsqrt(d))``: the same values as torch's module (within 1e-6 relative), about 4x faster
+    forward and backward on a 2-core CPU (``benchmarks/bench_train.py --lrn``), where torch's
+    ``avg_pool3d`` formulation took half of a C(64,32,64) training step.
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        if size < 1:
+            raise ValueError(f"size must be a positive window of channels, got {size}")
+        self.size, self.alpha, self.beta, self.k = int(size), float(alpha), float(beta), float(k)
+        self._band: dict[tuple[int, torch.dtype, torch.device], torch.Tensor] = {}
+
+    def _matrix(self, c: int, like: torch.Tensor) -> torch.Tensor:
+        key = (c, like.dtype, like.device)
+        if key not in self._band:
+            i = torch.arange(c, device=like.device)
+            self._band[key] = ((i[:, None] - i[None, :]).abs() <= self.size // 2).to(like.dtype)
+        return self._band[key]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4:
+            raise ValueError(f"LocalResponseNorm expects (B, C, H, W), got shape {tuple(x.shape)}")
+        xc = x.permute(0, 2, 3, 1)  # a view when x is channels_last
+        c = xc.shape[-1]
+        sq = (xc * xc).reshape(-1, c)
+        d = torch.addmm(torch.full((), self.k, dtype=x.dtype, device=x.device), sq, self._matrix(c, x),
+                        alpha=self.alpha / self.size).reshape(xc.shape)
+        if self.beta == 0.75:
+            r = d.rsqrt()
+            y = xc * (r * r.sqrt())
+        else:
+            y = xc / d.pow(self.beta)
+        return y.permute(0, 3, 1, 2)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
 class MNet(nn.Module):
     """``M(X, Y, Z)`` of Table I (001): the MNIST network.
 
@@ -202,7 +247,7 @@ class CNet(nn.Module):
         self.conv2 = nn.Conv2d(c, Y, 3, padding=1) if Y else None
         if Y:
             c = Y  # 2x2 stride-1 'SAME' pool keeps the size
-        self.lrn = nn.LocalResponseNorm(size=9, alpha=0.001, beta=0.75, k=1.0)
+        self.lrn = LocalResponseNorm(size=9, alpha=0.001, beta=0.75, k=1.0)
         self.feature_size = c * s * s
         self.fc = nn.Linear(self.feature_size, Z) if Z else None
         self.readout = nn.Linear(Z if Z else self.feature_size, n_classes)

@@ -548,6 +548,10 @@ def default_cache_dir() -> Path:
     return cache_dir()
 
 
+#: Version of the code that decides the weights, per architecture (part of every cache key).
+_CODE_VERSION = {"C": 2}
+
+
 def config_key(config: TrainConfig, data: Any = None, test_data: Any = None) -> str:
     """Hash (16 hex digits) of the resolved configuration and the data shapes.
 
@@ -558,7 +562,9 @@ def config_key(config: TrainConfig, data: Any = None, test_data: Any = None) -> 
         "config": config.to_json(),
         "train_shape": None if data is None else _fingerprint(_as_tensors(data)[0]),
         "test_shape": None if test_data is None else _fingerprint(_as_tensors(test_data)[0]),
-        "version": 1,
+        # 2 for C: its LRN is now topo_helpers.models.LocalResponseNorm (same values within 1e-6,
+        # other float rounding), so runs cached with torch's module are not reused for it
+        "version": _CODE_VERSION.get(config.arch, 1),
     }
     s = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(s.encode()).hexdigest()[:16]

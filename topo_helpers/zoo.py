@@ -169,7 +169,24 @@ def _synthetic() -> tuple[Any, Any]:
     return _train.make_synthetic(2048, seed=0), _train.make_synthetic(512, seed=5)
 
 
-_DATASETS: dict[str, Callable[[], tuple[Any, Any]]] = {"mnist": _mnist, "synthetic": _synthetic}
+def _cifar(colour: bool) -> Callable[[], tuple[Any, Any]]:
+    def load_() -> tuple[Any, Any]:
+        from .cifar import cifar10_arrays
+
+        tr, te = cifar10_arrays("train", colour=colour), cifar10_arrays("test", colour=colour)
+        if not tr.lossy:
+            raise ZooError("the zoo's CIFAR-10 runs are defined on the book's offline JPEG copy of CIFAR-10 "
+                           "(their configuration names 'cifar10-...-jpeg'), but the loader found the official files; "
+                           "set TOPO_DATA_DIR to that copy (../shared/data) to rebuild these runs, or add a run on "
+                           "the official files under its own name")
+        return (tr.images, tr.labels), (te.images, te.labels)
+
+    return load_
+
+
+_DATASETS: dict[str, Callable[[], tuple[Any, Any]]] = {
+    "mnist": _mnist, "synthetic": _synthetic, "cifar10-grey": _cifar(False), "cifar10-colour": _cifar(True),
+}
 
 # Dense checkpoints over the first 2,000 iterations (Fig 5's range), then sparser to the end.
 _MNIST_CKPTS = (0, 10, 20, 30, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000)
@@ -180,6 +197,22 @@ def _m_run(name: str, xyz: tuple[int, int, int], n: int, description: str, conv2
                       dataset="mnist", checkpoints=_MNIST_CKPTS)
     return RunSpec(name, cfg, "mnist", conv2, description, target_accuracy=0.988)
 
+
+def _c_run(name: str, xyz: tuple[int, int, int], n: int, iterations: int, checkpoints: tuple[int, ...], *,
+           colour: bool, description: str, conv2: tuple[int, ...], pool1: bool = True,
+           target: float | None = None) -> RunSpec:
+    from .cifar import cifar_config
+
+    cfg = cifar_config(*xyz, colour=colour, n_networks=n, iterations=iterations, checkpoints=checkpoints,
+                       pool1=pool1, seed=0, lossy=True)
+    return RunSpec(name, cfg, "cifar10-colour" if colour else "cifar10-grey", conv2, description,
+                   target_accuracy=target)
+
+
+#: Fig 5's checkpoints (001 §V-B-1: 100, 200, 300, 400, 500, 1,000, 1,500, 2,000), and 0.
+_CIFAR_GREY_CKPTS = (0, 100, 200, 300, 400, 500, 1000, 1500, 2000)
+#: Fig 9's checkpoints (001 §V-B-2: 100 to 1,500 iterations), and 0.
+_CIFAR_COLOUR_CKPTS = (0, 100, 200, 300, 400, 500, 750, 1000, 1250, 1500)
 
 #: The zoo's runs. 001 §V-A trains 100 x M(64,32,64) for 40,000 iterations; the paper gives no
 #: Adam rate. These runs use Adam 1e-3 for 4,000 iterations (batch 128), the shortest schedule we
@@ -193,6 +226,14 @@ RUNS: dict[str, RunSpec] = {
         _m_run("mnist-arch-64-8-512", (64, 8, 512), 25, "001 §V-A: M(64,8,512)", (4000,)),
         _m_run("mnist-arch-64-16-512", (64, 16, 512), 25, "001 §V-A: M(64,16,512)", (4000,)),
         _m_run("mnist-arch-256-32-512", (256, 32, 512), 25, "001 §V-A: M(256,32,512)", (4000,)),
+        _c_run("cifar-grey", (64, 32, 64), 100, 2000, _CIFAR_GREY_CKPTS, colour=False, conv2=_CIFAR_GREY_CKPTS,
+               description="001 §V-B-1 Fig 5: 100 x C(64,32,64) on greyscale CIFAR-10, 0-2,000 iterations"),
+        _c_run("cifar-grey-64-0-64", (64, 0, 64), 48, 2000, (0, 500, 1000, 2000), colour=False, conv2=(),
+               description="001 §V-B-1: 48 x C(64,0,64) on greyscale CIFAR-10 (the paper: 70,000 it.; here 2,000)"),
+        _c_run("cifar-colour", (64, 32, 64), 60, 1500, _CIFAR_COLOUR_CKPTS, colour=True, conv2=_CIFAR_COLOUR_CKPTS,
+               description="001 §V-B-2 Fig 9: 60 x C(64,32,64) on colour CIFAR-10, 0-1,500 iterations"),
+        _c_run("cifar-nopool", (48, 0, 64), 82, 2000, (0, 500, 1000, 2000), colour=True, conv2=(), pool1=False,
+               description="001 §V-B-2 Figs 7-8: 82 x C(48,0,64) without max-pooling, colour (the paper: 30,000 it.; here 2,000)"),
         RunSpec(
             "tiny",
             TrainConfig("M", {"X": 4, "Y": 2, "Z": 8}, n_networks=4, iterations=12, lr=1e-3, seed=0,
@@ -450,7 +491,7 @@ def train_shard(name: str, networks: tuple[int, int] | None = None, *, device: s
     shas = _write_archives(part, spec, nets, reference=nets[0]["state"] if a == 0 else None)
     dev = _train.resolve_device(device)
     meta = {
-        "run": name, "key": spec.key, "networks": [a, b],
+        "run": name, "key": spec.key, "networks": [a, b], "data": _data_digest(data, test),
         "accuracy": {str(t): [float(n["accuracy"][t]) for n in nets] for t in sorted(nets[0]["accuracy"])},
         "sha256": shas,
         "provenance": {
@@ -482,6 +523,16 @@ def _write_archives(folder: Path, spec: RunSpec, nets: list[dict[str, Any]], ref
     if reference is not None:
         shas["reference.npz"] = write_npz(folder / "reference.npz", reference)
     return shas
+
+
+def _data_digest(data: Any, test: Any) -> dict[str, Any]:
+    """sha256 of the training and test images and labels a shard read (parts of one run must agree)."""
+    out = {}
+    for split, d in (("train", data), ("test", test)):
+        images, labels = _train._split(d)
+        out[split] = {"images": _train._digest(images)["sha256"], "labels": _train._digest(labels)["sha256"],
+                      "n": int(len(labels))}
+    return out
 
 
 def _parts(name: str, root: Path) -> list[tuple[int, int, Path]]:
@@ -522,6 +573,10 @@ def merge(name: str, root: Path | None = None, *, keep_parts: bool = False) -> P
         if m["key"] != spec.key:
             raise ZooError(f"zoo run {name!r}: part {p.name} was trained with another configuration (key {m['key']}, "
                            f"now {spec.key}); retrain it")
+    digests = {json.dumps(m["data"], sort_keys=True) for *_, m in metas if "data" in m}
+    if len(digests) > 1:
+        raise ZooError(f"zoo run {name!r}: its parts were trained on different data (the images' sha256 differ "
+                       f"between parts); retrain the odd parts with the same TOPO_DATA_DIR")
     folder = root / name
     conv = {}
     for layer in ("conv1", "conv2"):
@@ -538,6 +593,7 @@ def merge(name: str, root: Path | None = None, *, keep_parts: bool = False) -> P
     prov = [m["provenance"] | {"networks": m["networks"]} for *_, m in metas]
     manifest = {
         **spec.to_json(),
+        "data": json.loads(digests.pop()) if digests else None,
         "n_networks": spec.n_networks,
         "checkpoints": its,
         "accuracy": acc,
