@@ -124,6 +124,39 @@ def test_missing_unknown_and_incomplete_runs(tmp_path, monkeypatch):
     assert "0:2 of 4" in zoo.verify(tmp_path, ["tiny"])[0]
 
 
+def test_the_first_networks_are_the_same_from_parts_and_from_the_merged_run(merged_runs, tmp_path, monkeypatch):
+    merged = zoo.load("tiny", merged_runs["one"], networks=2)
+    monkeypatch.setenv("TOPO_CACHE_DIR", str(tmp_path / "cache"))
+    zoo.train_shard("tiny", (0, 2), root=tmp_path, verbose=False)
+    parts = zoo.load("tiny", tmp_path, networks=2)
+    assert merged.n_networks == parts.n_networks == 2 and merged.partial and parts.partial
+    for t in merged.checkpoint_iterations:
+        np.testing.assert_array_equal(merged.conv(1, t), parts.conv(1, t))
+        np.testing.assert_array_equal(merged.accuracies[t], parts.accuracies[t])
+    assert merged.accuracies[12].shape == (2,)
+    assert "networks 0-1 of 4" in zoo.describe(parts) and "12 iterations" in zoo.describe(parts)
+    whole = zoo.load("tiny", merged_runs["one"], networks=4)
+    assert not whole.partial and whole.conv(2).shape[0] == 4
+    with pytest.raises(zoo.ZooError, match=r"2 of the 3 networks.*--networks 2:3"):
+        zoo.load("tiny", tmp_path, networks=3)
+    for bad in (0, 5):
+        with pytest.raises(ValueError, match="between 1 and 4"):
+            zoo.load("tiny", tmp_path, networks=bad)
+
+
+def test_parts_trained_on_different_data_do_not_merge(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOPO_CACHE_DIR", str(tmp_path / "cache"))
+    zoo.train_shard("tiny", (0, 2), root=tmp_path, verbose=False)
+    zoo.train_shard("tiny", (2, 4), root=tmp_path, verbose=False)
+    meta = tmp_path / "tiny" / "parts" / "00002-00004" / "shard.json"
+    m = json.loads(meta.read_text())
+    assert len(m["data"]["train"]["images"]) == 64 and m["data"]["test"]["n"] == 512
+    m["data"]["train"]["images"] = "0" * 64
+    meta.write_text(json.dumps(m))
+    with pytest.raises(zoo.ZooError, match="different data"):
+        zoo.merge("tiny", tmp_path)
+
+
 def test_a_killed_network_resumes_to_the_same_weights(tmp_path):
     spec = zoo.RUNS["tiny"]
     data, test = zoo._DATASETS["synthetic"]()

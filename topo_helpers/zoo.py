@@ -65,6 +65,7 @@ __all__ = [
     "ZooRun",
     "zoo_dir",
     "load",
+    "describe",
     "train_shard",
     "merge",
     "launch_dask",
@@ -729,7 +730,7 @@ def _int_keys(d: dict[str, np.ndarray]) -> dict[int, np.ndarray]:
     return {int(k[2:]): v for k, v in d.items()}
 
 
-def load(name: str, root: Path | None = None, *, allow_partial: bool = False) -> ZooRun:
+def load(name: str, root: Path | None = None, *, allow_partial: bool = False, networks: int | None = None) -> ZooRun:
     """Load run ``name``, verifying every archive's sha256 against its manifest.
 
     Parameters
@@ -737,6 +738,11 @@ def load(name: str, root: Path | None = None, *, allow_partial: bool = False) ->
     allow_partial
         Also accept a run still being trained: its finished parts from network 0 on, one after the
         other (``partial=True``; the manifest then holds their accuracies only).
+    networks
+        Keep networks ``0:networks`` only (a chapter's small profile). They may come from the
+        merged run or from finished parts (then ``allow_partial`` is implied for them), so that a
+        chapter's result does not change when more networks of the run are trained; fewer trained
+        networks than asked is an error that names the command to train them.
 
     Raises
     ------
@@ -745,6 +751,8 @@ def load(name: str, root: Path | None = None, *, allow_partial: bool = False) ->
         is missing or corrupt; the message names the command that rebuilds it.
     """
     _spec(name)
+    if networks is not None:
+        return _first_networks(name, root, int(networks))
     root = root or zoo_dir()
     folder = root / name
     mpath = folder / _MANIFEST
@@ -783,6 +791,44 @@ def load(name: str, root: Path | None = None, *, allow_partial: bool = False) ->
                 "accuracy": {t: [x for _, m in metas for x in m["accuracy"][t]] for t in its},
                 "made": {"shards": [m["provenance"] | {"networks": m["networks"]} for _, m in metas]}}
     return ZooRun(name, manifest, conv["conv1"], conv["conv2"], _read_npz(metas[0][0] / "reference.npz"), folder, partial=True)
+
+
+def _first_networks(name: str, root: Path | None, n: int) -> ZooRun:
+    total = _spec(name).n_networks
+    if not 1 <= n <= total:
+        raise ValueError(f"networks must be between 1 and {total} (run {name!r} has {total}), got {n}")
+    try:
+        run = load(name, root)
+    except ZooError:
+        run = load(name, root, allow_partial=True)
+    if run.n_networks < n:
+        raise ZooError(f"zoo run {name!r} has {run.n_networks} of the {n} networks asked for trained; train them: "
+                       f"python -m topo_helpers.zoo train {name} --networks {run.n_networks}:{n}")
+    m = dict(run.manifest)
+    m["accuracy"] = {t: list(v)[:n] for t, v in m["accuracy"].items()}
+    m["networks_used"] = n
+    return dataclasses.replace(run, manifest=m, conv1={t: w[:n] for t, w in run.conv1.items()},
+                               conv2={t: w[:n] for t, w in run.conv2.items()}, partial=n < total)
+
+
+def describe(run: ZooRun) -> str:
+    """Two lines a chapter prints under a run it analyses: what was trained, how far, and how well."""
+    m = run.manifest
+    cfg = m["config"]
+    arch = cfg["arch"] + "(" + ",".join(str(cfg["arch_kwargs"][k]) for k in "XYZ") + ")"
+    extra = [k for k, v in cfg["arch_kwargs"].items() if k not in "XYZ" and v is not None]
+    if extra:
+        arch += " [" + ", ".join(f"{k}={cfg['arch_kwargs'][k]}" for k in extra) + "]"
+    its = sorted(int(t) for t in m["accuracy"])
+    last = its[-1]
+    acc = np.asarray(m["accuracy"][str(last)], dtype=float)
+    shards = m.get("made", {}).get("shards", [])
+    cpu_h = sum(sh.get("cpu_hours", sh.get("train_s", 0.0) / 3600.0) for sh in shards)
+    return (f"zoo run {run.name!r}: networks 0-{run.n_networks - 1} of {_spec(run.name).n_networks}, {arch}, "
+            f"{cfg['iterations']:,} iterations on {cfg['dataset']}, checkpoints {its[0]}-{last:,}\n"
+            f"  test accuracy at {last:,}: mean {acc.mean():.1%} (min {acc.min():.1%}, max {acc.max():.1%}, "
+            f"all test images); the run so far took {cpu_h:.1f} CPU-hours to train "
+            f"(python -m topo_helpers.zoo verify {run.name})")
 
 
 def verify(root: Path | None = None, names: list[str] | None = None) -> list[str]:
