@@ -19,6 +19,22 @@ def test_every_chapter_has_small_and_full_parameters():
             assert "seed" in params
 
 
+def test_every_profile_sets_only_names_of_the_parameters_cell():
+    """A profile key the chapter does not define would be injected silently and change nothing."""
+    import ast
+
+    import jupytext
+
+    for name in book.chapters():
+        nb = jupytext.read(book.NOTEBOOKS / f"{name}.md")
+        cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        defined = {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
+                   for t in node.targets if isinstance(t, ast.Name)}
+        for profile in ("small", "full"):
+            extra = set(book.load_profile(profile, name)) - defined
+            assert not extra, f"profiles/{profile}/{name}.yml sets {sorted(extra)}, not parameters of the chapter"
+
+
 def test_unknown_profile_and_chapter_give_clear_errors(tmp_path):
     with pytest.raises(ValueError, match=r"unknown profile 'huge'.*small"):
         book.load_profile("huge", book.chapters()[0])
