@@ -86,3 +86,24 @@ def test_circle_model_sample():
     assert two["frac"]["secondary y"] == 0.0 and two["frac"]["secondary x"] > 0.25
     with pytest.raises(ValueError):
         cifar.circle_model_sample(10, "four")
+
+
+def test_diluted_model_sample_has_the_asked_share_on_the_circle():
+    P = cifar.diluted_model_sample(400, 0.25, "primary", noise=0.0, seed=3)
+    assert P.shape == (400, 9)
+    np.testing.assert_allclose(np.linalg.norm(P, axis=1), 1.0)
+    np.testing.assert_allclose(P.mean(axis=1), 0.0, atol=1e-12)
+    fit = cifar.circle_model_fit(P)
+    # 100 points lie on the circle; random unit filters are almost never within 0.5 of it
+    assert 0.24 <= fit["frac"]["primary"] <= 0.30
+    assert cifar.circle_model_fit(cifar.diluted_model_sample(400, 1.0, noise=0.0))["frac"]["primary"] == 1.0
+    assert cifar.circle_model_fit(cifar.diluted_model_sample(400, 0.0))["frac"]["primary"] < 0.06
+    np.testing.assert_array_equal(cifar.diluted_model_sample(50, 0.5, seed=7), cifar.diluted_model_sample(50, 0.5, seed=7))
+
+
+def test_diluted_model_sample_rejects_bad_input():
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="fraction"):
+            cifar.diluted_model_sample(10, bad)
+    with pytest.raises(ValueError, match="positive"):
+        cifar.diluted_model_sample(0, 0.5)

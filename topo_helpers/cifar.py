@@ -40,6 +40,7 @@ __all__ = [
     "circle_model_fit",
     "channel_cosines",
     "circle_model_sample",
+    "diluted_model_sample",
 ]
 
 #: The paper's greyscale weights for R, G, B (001 §V-B-1; ITU-R BT.601 luma).
@@ -379,3 +380,41 @@ def circle_model_sample(n: int, model: str = "three", noise: float = 0.1, seed: 
         parts.append(C[rng.integers(0, _FINE, m)])
     P = np.vstack(parts) + rng.normal(0.0, noise, (n, 9))
     return normalise_points(P)[0]
+
+
+def diluted_model_sample(n: int, share: float, model: str = "primary", noise: float = 0.1,
+                         seed: int = 0) -> np.ndarray:
+    """A control of a measured cloud: ``share`` of ``n`` points on a circle model, the rest anywhere.
+
+    A network's cloud is never all on the circle: the circle fit measures what share of it lies
+    near the primary circle. This sample has the same size and that share on the idealised model
+    (:func:`circle_model_sample`, with ``noise``), the rest drawn uniformly from the sphere of
+    mean-centred, unit-norm 3x3 filters. If the book's rule does not see the circle here either,
+    a cloud of this size and composition cannot show it, and "no circle" is inconclusive.
+
+    Parameters
+    ----------
+    n : int
+        Points in all (the measured cloud's size).
+    share : float
+        Fraction in [0, 1] of the points on the model (rounded to a whole number of points).
+    model, noise, seed
+        As :func:`circle_model_sample`.
+
+    Returns
+    -------
+    np.ndarray
+        ``(n, 9)`` mean-centred, unit-norm filters: the model's points first, then the others.
+    """
+    from .filters import normalise_points
+
+    if not 0.0 <= share <= 1.0 or not np.isfinite(share):
+        raise ValueError(f"share must be a fraction in [0, 1]; got {share!r}")
+    if n < 1:
+        raise ValueError(f"n must be a positive number of points; got {n}")
+    m = int(round(share * n))
+    rng = np.random.default_rng([seed, 1])
+    parts = [circle_model_sample(m, model, noise=noise, seed=seed)] if m else []
+    if n - m:
+        parts.append(normalise_points(rng.normal(size=(n - m, 9)))[0])
+    return np.vstack(parts)
