@@ -10,6 +10,7 @@ One module per idea (see the book's reference page):
 - :mod:`topo_helpers.models`       the papers' CNNs M(X,Y,Z), C(X,Y,Z), LeNet
 - :mod:`topo_helpers.train`        training many networks at once, checkpoints, cache
 - :mod:`topo_helpers.clique`       clique topology: Betti curves of order complexes
+- :mod:`topo_helpers.report`       claims as data: verdicts, the reproduction-table renderer, the scoreboard
 
 Modules are imported lazily (``import topo_helpers.mapper``) so that loading one does not pull in torch.
 """

@@ -9,7 +9,10 @@ Command line (what ``make book`` and ``make chapter`` call)::
 
 Profiles live in ``profiles/<profile>/<chapter>.yml``: the parameters papermill injects into that
 chapter's ``parameters`` cell. The injected cell is tagged ``remove-cell`` so the
-rendered page does not show it (the values are printed by the chapter itself).
+rendered page does not show it (the values are printed by the chapter itself). A chapter's claims
+(:func:`topo_helpers.report.write_claims`) go to ``<out>/claims/<chapter>.json`` (the kernel is told
+the folder by ``$TOPO_CLAIMS_DIR``), and after a run the scoreboard page ``<out>/scoreboard.md`` is
+rebuilt from them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import time
 from pathlib import Path
 
 import yaml
+
+from .report import CLAIMS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -114,6 +119,9 @@ def execute_chapter(
     # the kernel inherits the environment: a non-inline MPLBACKEND (CI sets Agg) would leave the
     # executed notebook without its figures
     saved_backend = os.environ.pop("MPLBACKEND", None)
+    # report.write_claims in the kernel writes the chapter's claims beside the executed notebook
+    saved_claims = os.environ.get(CLAIMS_ENV)
+    os.environ[CLAIMS_ENV] = str((out_dir / "claims").resolve())
     try:
         with tempfile.TemporaryDirectory() as tmpdir:  # keep the unexecuted copy out of book/
             tmp = Path(tmpdir) / f"{chapter}.input.ipynb"
@@ -128,6 +136,10 @@ def execute_chapter(
     finally:
         if saved_backend is not None:
             os.environ["MPLBACKEND"] = saved_backend
+        if saved_claims is None:
+            os.environ.pop(CLAIMS_ENV, None)
+        else:
+            os.environ[CLAIMS_ENV] = saved_claims
     elapsed = time.perf_counter() - t0
     _tag_injected_cell(out)
     return elapsed
@@ -169,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[book] {k}/{len(names)} {name}: {timings[name]:.0f} s "
               f"(total {time.perf_counter() - t_all:.0f} s)", flush=True)
     print(summary_table(timings, args.profile), flush=True)
+    claims = Path(args.out) / "claims"
+    if claims.is_dir():  # the scoreboard page follows the claim files the chapters just wrote
+        from .report import write_scoreboard
+
+        print(f"[book] scoreboard: {write_scoreboard(claims, Path(args.out) / 'scoreboard.md')}", flush=True)
     print(json.dumps({"profile": args.profile, "seconds": timings}))
     return 0
 
