@@ -290,6 +290,35 @@ def test_cli_writes_the_scoreboard(tmp_path, capsys):
     assert "cannot read a claim file" in capsys.readouterr().err
 
 
+# --------------------------------------------------------------------------- the book's own claim files
+
+def test_committed_claim_files_and_scoreboard_are_in_sync():
+    files = sorted(report.CLAIMS_DIR.glob("*.json"))
+    assert files, "no claim files in book/claims"
+    by_chapter = report.load_claims(report.CLAIMS_DIR)
+    for name, claims in by_chapter.items():
+        assert name in book.chapters(), f"book/claims/{name}.json has no chapter"
+        src = (book.NOTEBOOKS / f"{name}.md").read_text()
+        assert f"(claims-{name})=" in src, f"{name}: the reproduction table needs the label (claims-{name})="
+        assert "report.write_claims(claims" in src and "report.render(claims)" in src
+    page = report.SCOREBOARD.read_text()
+    assert page == report.scoreboard(report.CLAIMS_DIR), \
+        "book/scoreboard.md is stale: run python -m topo_helpers.report scoreboard"
+    glance = _glance(page)
+    counts = report.verdict_counts([c for v in by_chapter.values() for c in v])
+    for paper, cnt in counts.items():
+        for verdict, n in cnt.items():
+            assert glance[paper][verdict] == str(n), (paper, verdict)
+        assert glance[paper]["all"] == str(sum(cnt.values()))
+    assert "book/scoreboard" in (book.ROOT / "_toc.yml").read_text()
+
+
+def test_chapters_09_to_11_print_their_tables_with_report_only():
+    for name in ("09_clique_topology", "10_feature_entropy", "11_category_distance"):
+        src = (book.NOTEBOOKS / f"{name}.md").read_text()
+        assert "def verdict(" not in src and "width = max(len(r[0])" not in src, name
+
+
 def test_book_runner_writes_a_chapters_claims_beside_its_notebook(tmp_path, monkeypatch):
     monkeypatch.delenv(report.CLAIMS_ENV, raising=False)
     (tmp_path / "nb").mkdir()
