@@ -158,7 +158,7 @@ def cifar_config(X: int, Y: int, Z: int, *, colour: bool, n_networks: int, itera
                  lossy: bool = True) -> Any:
     """The :class:`topo_helpers.train.TrainConfig` of a CIFAR-10 run of ``C(X, Y, Z)``.
 
-    Everything not given here takes the trainer's C defaults (PROTOCOL.md): SGD at rate 0.1,
+    Everything not given here takes the trainer's C defaults (TensorFlow's CIFAR-10 tutorial where 001 is silent): SGD at rate 0.1,
     L2 decay 0.004 on the hidden FC weights, batch 128, random 24x24 crop and flip, per-image
     standardisation, TensorFlow tutorial initialisation. The data set name records colour and
     fidelity (``"cifar10-grey-jpeg"`` ...), so runs on other data never share a cache entry.

@@ -4,7 +4,7 @@ This module implements the clique topology of Giusti, Pastalkova, Curto and
 Itskov (PNAS 2015) as used by Zhao & Zhang (paper 000 of the book: starting
 edge density ``S_k``, Eq 3, and maximum of the Betti curve ``M_k``, Eq 9).
 
-Definitions (the conventions of the book's PROTOCOL, "Clique topology")
+Definitions (the book's conventions, after Giusti et al. 2015 and 000)
 ---------------------------------------------------------------------------
 Let ``A`` be a symmetric ``n x n`` matrix and ``N = n (n - 1) / 2`` the number
 of its off-diagonal entries (the diagonal is ignored).

@@ -10,7 +10,7 @@ paper's statistics:
   every image of the class is counted (``N_i`` in Eq 4).
 * **Filter entropy** (Eq 5) ``H_i = -sum_j P_ij log P_ij``: plug-in estimate; the base is a
   parameter (the book uses the natural logarithm; the paper does not say).
-* **Entropy decrease** (Eq 6, PROTOCOL's reading) ``dH = H(0) - H(T)``: positive = a decrease =
+* **Entropy decrease** (Eq 6, the book's reading) ``dH = H(0) - H(T)``: positive = a decrease =
   the filter is *effective* for that class; the **effective set** (Eq 7) is the classes with
   ``dH > 0`` and the **assessment metric** (Eq 8) ``E = sum of dH over the effective set``.
 * **MBC distribution** (Eq 10): per class, the distribution of ``M_1`` of ``I + I^T``.
@@ -174,7 +174,7 @@ def filter_entropy(
 
 
 def entropy_decrease(H0: np.ndarray, HT: np.ndarray) -> np.ndarray:
-    """Entropy decrease ``dH = H(0) - H(T)`` (Eq 6; PROTOCOL's sign: positive = decrease).
+    """Entropy decrease ``dH = H(0) - H(T)`` (Eq 6; the book's sign: positive = decrease).
 
     Parameters
     ----------

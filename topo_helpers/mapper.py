@@ -2,7 +2,7 @@
 
 This module reproduces the Mapper construction of Gabrielsson & Carlsson
 (paper 001, section III) as fixed by the book's reproduction protocol
-(``PROTOCOL.md``, "Conventions for every filter chapter"):
+(the book's conventions for every filter chapter, read from 001 and 003):
 
 * **Lenses**: PCA 1 and PCA 2 of the point cloud (scikit-learn ``PCA`` with a
   fixed sign convention, so results are deterministic), or any (N, d) array of

@@ -32,7 +32,7 @@ that chapters share networks (``$TOPO_CACHE_DIR``, default
 ``~/.cache/topo_helpers``). An interrupted run continues from its last saved
 state when called again with the same configuration.
 
-Defaults (PROTOCOL.md): M: Adam, rate 1e-4 (TensorFlow's deep-MNIST rate, a
+Defaults (the book's reading of 001 and 003): M: Adam, rate 1e-4 (TensorFlow's deep-MNIST rate, a
 guess), inputs scaled to [0, 1]. C: SGD, rate 0.1, L2 weight decay 0.004 on the
 hidden FC weights only (TensorFlow's CIFAR-10 tutorial; its readout has no
 decay), random crop to 24x24 + left-right flip for training, centre crop for
