@@ -67,17 +67,18 @@ def test_stored_reference_network_reevaluates_to_its_accuracy(merged_runs):
 
 
 def _reevaluate(run: zoo.ZooRun, test) -> float:
-    from topo_helpers.train import _prep_input
+    """Test accuracy of the stored reference network, preparing the test images as its configuration says."""
+    from topo_helpers import train as T
 
+    cfg = zoo.RUNS[run.name].config.resolved()
     model = run.reference_model()
-    x = torch.from_numpy(np.array(test.images if hasattr(test, "images") else test[0]))  # a writable copy
-    y = torch.from_numpy(np.array(test.labels if hasattr(test, "labels") else test[1])).long()
-    if x.ndim == 3:
-        x = x[:, None]
+    x, y = T._as_tensors(test)  # (n, C, H, W) on a writable copy; channels-last colour images permuted
+    x = T._centre_crop(x, cfg.crop)  # CIFAR: the 24x24 centre crop; MNIST: unchanged
     correct = 0
     with torch.no_grad():
         for s in range(0, len(x), 1000):
-            correct += int((model(_prep_input(x[s : s + 1000], "scale", torch.float32, None)).argmax(-1) == y[s : s + 1000]).sum())
+            logits = model(T._prep_input(x[s : s + 1000], cfg.preprocess, torch.float32, None))
+            correct += int((logits.argmax(-1) == y[s : s + 1000]).sum())
     return correct / len(x)
 
 
