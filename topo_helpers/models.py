@@ -64,8 +64,8 @@ class LocalResponseNorm(nn.Module):
     the ends; the CIFAR-10 tutorial's ``depth_radius=4, bias=1, alpha=0.001/9, beta=0.75`` is
     ``size=9, alpha=0.001, beta=0.75, k=1``). The channel window is summed as one matrix product
     with a banded 0/1 matrix on the channels-last view, and ``beta = 0.75`` as ``rsqrt(d) *
-    sqrt(rsqrt(d))``: the same values as torch's module (within 1e-6 relative), about 4x faster
-    forward and backward on a 2-core CPU (``benchmarks/bench_train.py --lrn``), where torch's
+    sqrt(rsqrt(d))``: the same values as torch's module (within 1e-6 relative), 4-8x faster
+    forward and backward on a 2-core CPU (``benchmarks/bench_lrn.py``), where torch's
     ``avg_pool3d`` formulation took half of a C(64,32,64) training step.
     """
 
