@@ -126,6 +126,43 @@ def test_render_layout():
     assert "[1]" not in report.render(claims, reasons=False)
 
 
+def test_render_stable_leaves_out_what_training_here_measured():
+    claims = [make(),
+              make(id="000-fig3a-trained", claim="trained claim", ours="0.71", control="noise 0.12",
+                   verdict="partly", reason="from the network trained in the notebook", trained_here=True),
+              make(id="000-fig3b-trained", claim="other", ours="3", verdict="not reproduced",
+                   reason="no control", trained_here=True)]
+    full, stable = report.render(claims), report.render(claims, stable=True)
+    assert report.render([claims[0]], stable=True) == report.render([claims[0]])  # data-only rows unchanged
+    assert "0.71" in full and "partly" in full and "noise 0.12" in full
+    rows = stable.split("\n")
+    assert "0.71" not in stable and "partly" not in stable and "noise" not in stable
+    assert "trained claim" in stable and "0.328" in stable  # the claim and the paper's value stay
+    row2 = next(ln for ln in rows if ln.startswith("2 |"))
+    assert [p.strip() for p in row2.split(" | ")][3:] == ["(trained here)"] * 3
+    row3 = next(ln for ln in rows if ln.startswith("3 |"))
+    assert [p.strip() for p in row3.split(" | ")][3:] == ["(trained here)", "-", "(trained here)"]
+    assert "[1] 000 Fig 4A: within 0.05" in stable and "[2]" not in stable and "[3]" not in stable
+    # the measured cells may change freely without changing the stable table
+    moved = [claims[0], report.Claim(**{**claims[1].__dict__, "ours": "0.12", "verdict": "reproduced"}), claims[2]]
+    assert report.render(moved, stable=True) == stable and report.render(moved) != full
+    with pytest.raises(ValueError, match="trained_here must be True or False"):
+        make(trained_here="yes")
+
+
+def test_claim_files_without_trained_here_still_read(tmp_path):
+    path = report.write_claims([make(trained_here=True)], "11_category_distance", directory=tmp_path)
+    assert report.read_claims(path)[0].trained_here is True
+    data = json.loads(path.read_text())
+    del data["claims"][0]["trained_here"]
+    path.write_text(json.dumps(data))
+    assert report.read_claims(path)[0].trained_here is False
+    del data["claims"][0]["reason"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="has fields"):
+        report.read_claims(path)
+
+
 def test_render_errors():
     with pytest.raises(ValueError, match="no claims"):
         report.render([])
@@ -311,10 +348,41 @@ def test_committed_claim_files_and_scoreboard_are_in_sync():
     assert "book/scoreboard" in (book.ROOT / "_toc.yml").read_text()
 
 
-def test_chapters_09_to_11_print_their_tables_with_report_only():
-    for name in ("09_clique_topology", "10_feature_entropy", "11_category_distance"):
+REPORT_CHAPTERS = ("02_mnist_filters", "03_mnist_training", "09_clique_topology", "10_feature_entropy",
+                   "11_category_distance")
+
+
+def test_chapters_on_report_print_their_tables_with_report_only():
+    for name in REPORT_CHAPTERS:
         src = (book.NOTEBOOKS / f"{name}.md").read_text()
         assert "def verdict(" not in src and "width = max(len(r[0])" not in src, name
+        assert "report.write_claims(claims" in src, name
+
+
+def _code_cells(src: str) -> list[tuple[list[str], str]]:
+    """(tags, body) of every code cell of a MyST chapter."""
+    out = []
+    for m in re.finditer(r"```\{code-cell\} ipython3\n(.*?)```", src, flags=re.S):
+        body = m.group(1)
+        tags = re.match(r":tags: \[(.*?)\]\n", body)
+        out.append(([t.strip() for t in tags.group(1).split(",")] if tags else [], body))
+    return out
+
+
+def test_nbval_compares_no_cell_a_notebook_trained_network_measured():
+    """A chapter whose rows come from networks it trains itself checks only the stable table."""
+    seen = 0
+    for name in book.chapters():
+        src = (book.NOTEBOOKS / f"{name}.md").read_text()
+        if "trained_here=True" not in src:
+            continue
+        seen += 1
+        cells = _code_cells(src)
+        full = [tags for tags, body in cells if "print(report.render(claims))" in body]
+        stable = [tags for tags, body in cells if "report.render(claims, stable=True)" in body]
+        assert full and all("nbval-check-output" not in t for t in full), name
+        assert stable and all({"nbval-check-output", "remove-cell"} <= set(t) for t in stable), name
+    assert seen >= 2  # chapters 10 and 11 train LeNet in the notebook
 
 
 def test_book_runner_writes_a_chapters_claims_beside_its_notebook(tmp_path, monkeypatch):

@@ -80,6 +80,7 @@ __all__ = [
     "judge",
     "against_control",
     "render",
+    "TRAINED_HERE",
     "write_claims",
     "read_claims",
     "load_claims",
@@ -196,6 +197,12 @@ class Claim:
         None when it has none.
     chapter : str or None
         The chapter that tests the claim (``"10_feature_entropy"``); :func:`write_claims` fills it in.
+    trained_here : bool
+        True when ``ours``, ``control`` or the verdict come from networks the notebook trains itself
+        (not from a stored zoo run or from data alone). Training is deterministic on one machine but
+        not across CPUs (different vector units round differently), so such a row can read otherwise
+        on another machine; :func:`render` with ``stable=True`` leaves its measured cells out, and that
+        is the table nbval compares.
 
     Raises
     ------
@@ -215,8 +222,11 @@ class Claim:
     reason: str
     control: str | None = None
     chapter: str | None = None
+    trained_here: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.trained_here, bool):
+            raise ValueError(f"claim {self.id!r}: trained_here must be True or False, got {self.trained_here!r}.")
         _check_id(self.id, self.paper, "claim")
         owner = f"claim {self.id!r}"
         for name in ("section", "claim", "paper_value", "ours", "reason"):
@@ -426,7 +436,11 @@ def _wrap(text: str, width: int | None) -> list[str]:
     return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) or [""]
 
 
-def render(claims: Sequence[Claim], *, reasons: bool = True) -> str:
+TRAINED_HERE = "(trained here)"
+"""What ``render(..., stable=True)`` prints in the measured cells of a ``trained_here`` claim."""
+
+
+def render(claims: Sequence[Claim], *, reasons: bool = True, stable: bool = False) -> str:
     """The fixed-width text table every chapter prints (and nbval compares).
 
     Columns: row number, claim, the paper's value, ours, the control's value (``-`` for none) and the
@@ -439,6 +453,11 @@ def render(claims: Sequence[Claim], *, reasons: bool = True) -> str:
         The chapter's claims, in table order.
     reasons : bool
         Print the reasons under the table.
+    stable : bool
+        Print only what does not depend on the machine: for a claim with ``trained_here=True`` the
+        ours, control and verdict cells read ``(trained here)`` and its reason is left out. Chapters
+        that train inside the notebook print this table in the cell nbval checks (hidden on the site)
+        and the full one for the reader.
 
     Returns
     -------
@@ -451,8 +470,13 @@ def render(claims: Sequence[Claim], *, reasons: bool = True) -> str:
         For an empty table, an item that is not a Claim, or two claims with the same id.
     """
     claims = _check_claims(claims, "render")
-    cells = [[str(k), c.claim, c.paper_value, c.ours, c.control if c.control is not None else "-", c.verdict]
-             for k, c in enumerate(claims, 1)]
+
+    def measured(c: Claim) -> list[str]:
+        if stable and c.trained_here:
+            return [TRAINED_HERE, TRAINED_HERE if c.control is not None else "-", TRAINED_HERE]
+        return [c.ours, c.control if c.control is not None else "-", c.verdict]
+
+    cells = [[str(k), c.claim, c.paper_value, *measured(c)] for k, c in enumerate(claims, 1)]
     wrapped = [[_wrap(text, cap) for text, (_, cap) in zip(row, _COLUMNS)] for row in cells]
     widths = [max([len(name)] + [len(line) for row in wrapped for line in row[j]])
               for j, (name, _) in enumerate(_COLUMNS)]
@@ -466,6 +490,8 @@ def render(claims: Sequence[Claim], *, reasons: bool = True) -> str:
             out.append(line([cell[i] if i < len(cell) else "" for cell in row]))
     if reasons:
         for k, c in enumerate(claims, 1):
+            if stable and c.trained_here:
+                continue
             out += textwrap.wrap(f"[{k}] {c.source}: {c.reason}", width=_REASON_WIDTH,
                                  subsequent_indent="    ", break_on_hyphens=False)
     return "\n".join(out)
@@ -548,6 +574,7 @@ def write_claims(claims: Sequence[Claim], chapter: str, *, directory: str | os.P
 
 
 _FIELDS = {f.name for f in dataclasses.fields(Claim)}
+_OPTIONAL_FIELDS = {"trained_here"}  # added after the first claim files; absent means the default
 
 
 def read_claims(path: str | os.PathLike) -> list[Claim]:
@@ -573,7 +600,7 @@ def read_claims(path: str | os.PathLike) -> list[Claim]:
                          f"{path.stem!r}; {fix}.")
     claims = []
     for k, item in enumerate(data["claims"]):
-        if not isinstance(item, dict) or set(item) != _FIELDS:
+        if not isinstance(item, dict) or not _FIELDS - _OPTIONAL_FIELDS <= set(item) <= _FIELDS:
             got = sorted(item) if isinstance(item, dict) else type(item).__name__
             raise ValueError(f"{path}: claim {k} has fields {got}, expected {sorted(_FIELDS)}; {fix}.")
         try:
