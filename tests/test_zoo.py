@@ -136,6 +136,7 @@ def test_the_first_networks_are_the_same_from_parts_and_from_the_merged_run(merg
         np.testing.assert_array_equal(merged.accuracies[t], parts.accuracies[t])
     assert merged.accuracies[12].shape == (2,)
     assert "networks 0-1 of 4" in zoo.describe(parts) and "12 iterations" in zoo.describe(parts)
+    assert zoo.trained_networks("tiny", merged_runs["one"]) == 4  # the merged run: all its networks
     whole = zoo.load("tiny", merged_runs["one"], networks=4)
     assert not whole.partial and whole.conv(2).shape[0] == 4
     with pytest.raises(zoo.ZooError, match=r"2 of the 3 networks.*--networks 2:3"):
@@ -143,6 +144,23 @@ def test_the_first_networks_are_the_same_from_parts_and_from_the_merged_run(merg
     for bad in (0, 5):
         with pytest.raises(ValueError, match="between 1 and 4"):
             zoo.load("tiny", tmp_path, networks=bad)
+
+
+def test_what_a_chapter_prints_does_not_change_as_the_run_grows(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOPO_CACHE_DIR", str(tmp_path / "cache"))
+    assert zoo.trained_networks("tiny", tmp_path) == 0
+    zoo.train_shard("tiny", (0, 1), root=tmp_path, verbose=False)
+    before = zoo.load("tiny", tmp_path, networks=1)
+    zoo.train_shard("tiny", (3, 4), root=tmp_path, verbose=False)
+    assert zoo.trained_networks("tiny", tmp_path) == 1, "a part after a gap does not count"
+    zoo.train_shard("tiny", (1, 2), root=tmp_path, verbose=False)
+    assert zoo.trained_networks("tiny", tmp_path) == 2
+    after = zoo.load("tiny", tmp_path, networks=1)
+    assert [sh["networks"] for sh in after.manifest["made"]["shards"]] == [[0, 1]]
+    assert zoo.describe(after) == zoo.describe(before)
+    assert len(zoo.load("tiny", tmp_path, networks=2).manifest["made"]["shards"]) == 2
+    with pytest.raises(zoo.ZooError, match="unknown zoo run"):
+        zoo.trained_networks("no-such-run", tmp_path)
 
 
 def test_parts_trained_on_different_data_do_not_merge(tmp_path, monkeypatch):

@@ -65,6 +65,7 @@ __all__ = [
     "ZooRun",
     "zoo_dir",
     "load",
+    "trained_networks",
     "describe",
     "train_shard",
     "merge",
@@ -793,6 +794,31 @@ def load(name: str, root: Path | None = None, *, allow_partial: bool = False, ne
     return ZooRun(name, manifest, conv["conv1"], conv["conv2"], _read_npz(metas[0][0] / "reference.npz"), folder, partial=True)
 
 
+def trained_networks(name: str, root: Path | None = None) -> int:
+    """How many networks of run ``name`` are stored, counting from network 0 without a gap.
+
+    The merged run counts all its networks; otherwise the finished parts that follow each other
+    from network 0 (a part that starts later does not count). ``0`` when nothing is stored. Nothing
+    is read but the folder names and the manifest, so a chapter can ask before it loads; loading
+    still verifies every checksum.
+
+    Raises
+    ------
+    ZooError
+        For an unknown run.
+    """
+    spec = _spec(name)
+    root = root or zoo_dir()
+    if (root / name / _MANIFEST).exists():
+        return spec.n_networks
+    covered = 0
+    for a, b, _ in _parts(name, root):
+        if a != covered:
+            break
+        covered = b
+    return covered
+
+
 def _first_networks(name: str, root: Path | None, n: int) -> ZooRun:
     total = _spec(name).n_networks
     if not 1 <= n <= total:
@@ -807,6 +833,11 @@ def _first_networks(name: str, root: Path | None, n: int) -> ZooRun:
     m = dict(run.manifest)
     m["accuracy"] = {t: list(v)[:n] for t, v in m["accuracy"].items()}
     m["networks_used"] = n
+    # provenance of the networks used only, so that what a chapter prints does not change as more
+    # networks of the run are trained
+    made = dict(m.get("made", {}))
+    made["shards"] = [sh for sh in made.get("shards", []) if int(sh["networks"][0]) < n]
+    m["made"] = made
     return dataclasses.replace(run, manifest=m, conv1={t: w[:n] for t, w in run.conv1.items()},
                                conv2={t: w[:n] for t, w in run.conv2.items()}, partial=n < total)
 
