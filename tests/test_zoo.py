@@ -252,3 +252,20 @@ def test_shard_ranges_cover_the_networks_once():
     r = zoo._shard_ranges(0, 100, 8)
     assert r[0][0] == 0 and r[-1][1] == 100 and all(x[1] == y[0] for x, y in zip(r, r[1:]))
     assert zoo._shard_ranges(0, 3, 8) == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_generalisation_runs_are_the_mnist_recipe_with_a_bank():
+    from topo_helpers.generalisation import filter_bank
+
+    base = zoo.RUNS["mnist"].config.to_json()
+    for name, kind, field in [("mnist-fixed-circle", "circle", "fixed"), ("mnist-fixed-gaussian", "gaussian", "fixed"),
+                              ("mnist-append-circle", "circle", "append_filters"),
+                              ("mnist-append-klein", "klein", "append_filters"),
+                              ("mnist-append-gaussian", "gaussian", "append_filters")]:
+        spec = zoo.RUNS[name]
+        cfg = spec.config.to_json()
+        assert {k for k in cfg if cfg[k] != base[k]} == {"n_networks", field}, name
+        bank = spec.config.fixed["conv1.weight"] if field == "fixed" else spec.config.append_filters
+        np.testing.assert_array_equal(np.asarray(bank), filter_bank(kind, 64, seed=0).astype(np.float32))
+        assert spec.key != zoo.RUNS["mnist"].key and spec.n_networks == 3
+    assert len({zoo.RUNS[n].key for n in zoo.RUNS}) == len(zoo.RUNS), "every run has its own key"

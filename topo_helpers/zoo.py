@@ -211,6 +211,17 @@ def _c_run(name: str, xyz: tuple[int, int, int], n: int, iterations: int, checkp
                    target_accuracy=target)
 
 
+def _m_general(name: str, description: str, *, fixed: str | None = None, append: str | None = None,
+               n: int = 3) -> RunSpec:
+    """001 §VI: M(64,32,64) as the run ``mnist``, with layer 1 frozen to a filter bank or a bank's responses appended."""
+    from .generalisation import filter_bank, mnist_config
+
+    cfg = mnist_config(64, 32, 64, n_networks=n, iterations=4000, lr=1e-3, seed=0, checkpoints=_MNIST_CKPTS,
+                       fixed_conv1=None if fixed is None else filter_bank(fixed, 64, seed=0),
+                       append_filters=None if append is None else filter_bank(append, 64, seed=0))
+    return RunSpec(name, cfg, "mnist", (), description, target_accuracy=0.988)
+
+
 #: Fig 5's checkpoints (001 §V-B-1: 100, 200, 300, 400, 500, 1,000, 1,500, 2,000), and 0.
 _CIFAR_GREY_CKPTS = (0, 100, 200, 300, 400, 500, 1000, 1500, 2000)
 #: Fig 9's checkpoints (001 §V-B-2: 100 to 1,500 iterations), and 0.
@@ -236,6 +247,13 @@ RUNS: dict[str, RunSpec] = {
                description="001 §V-B-2 Fig 9: 60 x C(64,32,64) on colour CIFAR-10, 0-1,500 iterations"),
         _c_run("cifar-nopool", (48, 0, 64), 82, 2000, (0, 500, 1000, 2000), colour=True, conv2=(), pool1=False,
                description="001 §V-B-2 Figs 7-8: 82 x C(48,0,64) without max-pooling, colour (the paper: 30,000 it.; here 2,000)"),
+        _m_general("mnist-fixed-circle", "001 §VI: layer 1 frozen to 64 primary-circle filters (generalisation to SVHN)",
+                   fixed="circle"),
+        _m_general("mnist-fixed-gaussian", "001 §VI: layer 1 frozen to 64 gaussian filters (the control)", fixed="gaussian"),
+        _m_general("mnist-append-circle", "001 §VI Fig 13: responses to 64 primary-circle filters appended to the input",
+                   append="circle"),
+        _m_general("mnist-append-klein", "001 §VI Fig 13: responses to 64 Klein-bottle filters appended", append="klein"),
+        _m_general("mnist-append-gaussian", "001 §VI Fig 13: responses to 64 gaussian filters appended", append="gaussian"),
         RunSpec(
             "tiny",
             TrainConfig("M", {"X": 4, "Y": 2, "Z": 8}, n_networks=4, iterations=12, lr=1e-3, seed=0,
