@@ -269,3 +269,33 @@ def test_generalisation_runs_are_the_mnist_recipe_with_a_bank():
         np.testing.assert_array_equal(np.asarray(bank), filter_bank(kind, 64, seed=0).astype(np.float32))
         assert spec.key != zoo.RUNS["mnist"].key and spec.n_networks == 3
     assert len({zoo.RUNS[n].key for n in zoo.RUNS}) == len(zoo.RUNS), "every run has its own key"
+
+
+def test_final_states_rebuild_every_network_with_its_stored_accuracy(tmp_path, monkeypatch):
+    import dataclasses
+
+    bank = np.random.default_rng(0).normal(size=(2, 1, 3, 3)).astype(np.float32)
+    base = zoo.RUNS["tiny"]
+    spec = dataclasses.replace(base, name="tiny-final", final_states=True,
+                               config=dataclasses.replace(base.config, append_filters=bank))
+    monkeypatch.setitem(zoo.RUNS, "tiny-final", spec)
+    monkeypatch.setenv("TOPO_CACHE_DIR", str(tmp_path / "cache"))
+    zoo.train_shard("tiny-final", (0, 2), root=tmp_path, verbose=False)
+    zoo.train_shard("tiny-final", (2, 4), root=tmp_path, verbose=False)
+    part = zoo.load("tiny-final", tmp_path, allow_partial=True)
+    zoo.merge("tiny-final", tmp_path)
+    run = zoo.load("tiny-final", tmp_path)
+    assert set(run.final) == set(part.final) and run.final["conv1.weight"].shape[:2] == (4, 4)
+    assert run.final["conv1.weight"].shape[2] == 1 + 2, "the appended responses are input channels"
+    cfg, _, _, _, _, append, test = zoo._train._prepare(spec.config, *zoo._DATASETS["synthetic"](), torch.device("cpu"))
+    for i in range(4):
+        np.testing.assert_array_equal(run.final["fc.weight"][i], part.final["fc.weight"][i])
+        acc = zoo._accuracy(run.model(i), test, cfg, append)
+        assert abs(acc - run.accuracies[12][i]) <= 0.02, (i, acc)  # float16 weights: the stored accuracy
+    assert zoo.load("tiny-final", tmp_path, networks=2).final["fc.weight"].shape[0] == 2
+    with pytest.raises(ValueError, match="not among the 4"):
+        run.model(4)
+    monkeypatch.setitem(zoo.RUNS, "tiny-plain", dataclasses.replace(base, name="tiny-plain"))
+    zoo.train_shard("tiny-plain", (0, 1), root=tmp_path, verbose=False)
+    with pytest.raises(ValueError, match="keeps no final weights"):
+        zoo.load("tiny-plain", tmp_path, networks=1).model(0)

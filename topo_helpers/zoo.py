@@ -114,6 +114,9 @@ class RunSpec:
     precision
         ``"float32"``, or ``"bf16"`` (bfloat16 autocast, float32 master weights; only worth it on
         CPUs with native bfloat16 instructions, see ``benchmarks/bench_train.py``).
+    final_states
+        Also keep every network's final weights (float16, ``final.npz``), for runs whose networks a
+        chapter evaluates on other data (001 §VI). Not part of the key, like ``conv2_checkpoints``.
     """
 
     name: str
@@ -124,6 +127,7 @@ class RunSpec:
     target_accuracy: float | None = None
     channels_last: bool = True
     precision: str = "float32"
+    final_states: bool = False
 
     def __post_init__(self) -> None:
         if self.dataset not in _DATASETS:
@@ -151,6 +155,7 @@ class RunSpec:
             "target_accuracy": self.target_accuracy,
             "channels_last": self.channels_last,
             "precision": self.precision,
+            "final_states": self.final_states,
         }
 
     @property
@@ -219,7 +224,7 @@ def _m_general(name: str, description: str, *, fixed: str | None = None, append:
     cfg = mnist_config(64, 32, 64, n_networks=n, iterations=4000, lr=1e-3, seed=0, checkpoints=_MNIST_CKPTS,
                        fixed_conv1=None if fixed is None else filter_bank(fixed, 64, seed=0),
                        append_filters=None if append is None else filter_bank(append, 64, seed=0))
-    return RunSpec(name, cfg, "mnist", (), description, target_accuracy=0.988)
+    return RunSpec(name, cfg, "mnist", (), description, target_accuracy=0.988, final_states=True)
 
 
 #: Fig 5's checkpoints (001 §V-B-1: 100, 200, 300, 400, 500, 1,000, 1,500, 2,000), and 0.
@@ -542,6 +547,9 @@ def _write_archives(folder: Path, spec: RunSpec, nets: list[dict[str, Any]], ref
     }
     if reference is not None:
         shas["reference.npz"] = write_npz(folder / "reference.npz", reference)
+    if spec.final_states:
+        shas["final.npz"] = write_npz(folder / "final.npz", {k: np.stack([n["state"][k] for n in nets]).astype(np.float16)
+                                                            for k in sorted(nets[0]["state"])})
     return shas
 
 
@@ -599,13 +607,10 @@ def merge(name: str, root: Path | None = None, *, keep_parts: bool = False) -> P
                        f"between parts); retrain the odd parts with the same TOPO_DATA_DIR")
     folder = root / name
     conv = {}
-    for layer in ("conv1", "conv2"):
+    for layer in ("conv1", "conv2") + (("final",) if spec.final_states else ()):
         loaded = [_read_npz(p / f"{layer}.npz") for _, _, p, _ in metas]
         conv[layer] = {k: np.concatenate([d[k] for d in loaded]) for k in loaded[0]}
-    shas = {
-        "conv1.npz": write_npz(folder / "conv1.npz", conv["conv1"]),
-        "conv2.npz": write_npz(folder / "conv2.npz", conv["conv2"]),
-    }
+    shas = {f"{layer}.npz": write_npz(folder / f"{layer}.npz", arrays) for layer, arrays in conv.items()}
     shutil.copyfile(metas[0][2] / "reference.npz", folder / "reference.npz")
     shas["reference.npz"] = _sha256(folder / "reference.npz")
     its = sorted(int(t) for t in metas[0][3]["accuracy"])
@@ -710,6 +715,7 @@ class ZooRun:
     reference: dict[str, np.ndarray]
     folder: Path
     partial: bool = False
+    final: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_networks(self) -> int:
@@ -735,12 +741,34 @@ class ZooRun:
             raise ValueError(f"run {self.name!r} keeps layer-{layer} kernels at iterations {sorted(store)}, not {t}")
         return store[t].astype(np.float32)
 
-    def reference_model(self) -> torch.nn.Module:
-        """Network 0 with its float32 final weights, in eval mode."""
+    def _skeleton(self) -> torch.nn.Module:
         from .models import build_model
 
         cfg = self.manifest["config"]
-        m = build_model(cfg["arch"], **cfg["arch_kwargs"])
+        kw = dict(cfg["arch_kwargs"])
+        if cfg.get("append_filters"):  # the appended responses are extra input channels
+            kw["in_channels"] = kw.get("in_channels") or 1
+            kw["in_channels"] += int(cfg["append_filters"]["shape"][0])
+        return build_model(cfg["arch"], **kw)
+
+    def model(self, i: int) -> torch.nn.Module:
+        """Network ``i`` with its final weights (float16 as stored, cast to float32), in eval mode.
+
+        Only runs trained with ``final_states`` keep every network's weights (:data:`RUNS` says
+        which); others keep network 0's (:meth:`reference_model`).
+        """
+        if not self.final:
+            raise ValueError(f"run {self.name!r} keeps no final weights per network (only network 0's: "
+                             f"reference_model()); runs with final_states=True do")
+        if isinstance(i, bool) or not 0 <= int(i) < self.n_networks:
+            raise ValueError(f"network {i!r} is not among the {self.n_networks} loaded networks of run {self.name!r}")
+        m = self._skeleton()
+        m.load_state_dict({k: torch.from_numpy(v[int(i)].astype(np.float32)) for k, v in self.final.items()})
+        return m.eval()
+
+    def reference_model(self) -> torch.nn.Module:
+        """Network 0 with its float32 final weights, in eval mode."""
+        m = self._skeleton()
         m.load_state_dict({k: torch.from_numpy(v) for k, v in self.reference.items()})
         return m.eval()
 
@@ -783,8 +811,9 @@ def load(name: str, root: Path | None = None, *, allow_partial: bool = False, ne
                 raise ZooError(f"zoo run {name!r}: {f} is missing; rebuild it: {_rebuild(name)}")
             if _sha256(f) != sha:
                 raise ZooError(f"zoo run {name!r}: {f} is corrupt (sha256 differs from its manifest); rebuild it: {_rebuild(name)}")
+        final = _read_npz(folder / "final.npz") if "final.npz" in manifest["sha256"] else {}
         return ZooRun(name, manifest, _int_keys(_read_npz(folder / "conv1.npz")), _int_keys(_read_npz(folder / "conv2.npz")),
-                      _read_npz(folder / "reference.npz"), folder)
+                      _read_npz(folder / "reference.npz"), folder, final=final)
     parts = _parts(name, root)
     if not parts:
         raise ZooError(f"zoo run {name!r} is not in {root}; build it: {_rebuild(name)}")
@@ -805,11 +834,16 @@ def load(name: str, root: Path | None = None, *, allow_partial: bool = False, ne
     for layer in ("conv1", "conv2"):
         loaded = [_read_npz(p / f"{layer}.npz") for p, _ in metas]
         conv[layer] = _int_keys({k: np.concatenate([d[k] for d in loaded]) for k in loaded[0]})
+    final = {}
+    if all("final.npz" in m["sha256"] for _, m in metas):
+        loaded = [_read_npz(p / "final.npz") for p, _ in metas]
+        final = {k: np.concatenate([d[k] for d in loaded]) for k in loaded[0]}
     its = sorted(metas[0][1]["accuracy"], key=int)
     manifest = {**(_spec(name).to_json() if name in RUNS else {}), "partial": True, "n_networks_trained": covered,
                 "accuracy": {t: [x for _, m in metas for x in m["accuracy"][t]] for t in its},
                 "made": {"shards": [m["provenance"] | {"networks": m["networks"]} for _, m in metas]}}
-    return ZooRun(name, manifest, conv["conv1"], conv["conv2"], _read_npz(metas[0][0] / "reference.npz"), folder, partial=True)
+    return ZooRun(name, manifest, conv["conv1"], conv["conv2"], _read_npz(metas[0][0] / "reference.npz"), folder,
+                  partial=True, final=final)
 
 
 def trained_networks(name: str, root: Path | None = None) -> int:
@@ -857,7 +891,8 @@ def _first_networks(name: str, root: Path | None, n: int) -> ZooRun:
     made["shards"] = [sh for sh in made.get("shards", []) if int(sh["networks"][0]) < n]
     m["made"] = made
     return dataclasses.replace(run, manifest=m, conv1={t: w[:n] for t, w in run.conv1.items()},
-                               conv2={t: w[:n] for t, w in run.conv2.items()}, partial=n < total)
+                               conv2={t: w[:n] for t, w in run.conv2.items()}, partial=n < total,
+                               final={k: w[:n] for k, w in run.final.items()})
 
 
 def describe(run: ZooRun) -> str:
