@@ -268,6 +268,8 @@ def test_generalisation_runs_are_the_mnist_recipe_with_a_bank():
         bank = spec.config.fixed["conv1.weight"] if field == "fixed" else spec.config.append_filters
         np.testing.assert_array_equal(np.asarray(bank), filter_bank(kind, 64, seed=0).astype(np.float32))
         assert spec.key != zoo.RUNS["mnist"].key and spec.n_networks == 3
+    trained = zoo.RUNS["mnist-trained"]
+    assert {k for k, v in trained.config.to_json().items() if v != base[k]} == {"n_networks"} and trained.final_states
     assert len({zoo.RUNS[n].key for n in zoo.RUNS}) == len(zoo.RUNS), "every run has its own key"
 
 

@@ -252,6 +252,7 @@ RUNS: dict[str, RunSpec] = {
                description="001 §V-B-2 Fig 9: 60 x C(64,32,64) on colour CIFAR-10, 0-1,500 iterations"),
         _c_run("cifar-nopool", (48, 0, 64), 82, 2000, (0, 500, 1000, 2000), colour=True, conv2=(), pool1=False,
                description="001 §V-B-2 Figs 7-8: 82 x C(48,0,64) without max-pooling, colour (the paper: 30,000 it.; here 2,000)"),
+        _m_general("mnist-trained", "001 §VI: the trained condition, the mnist recipe with every network's weights kept"),
         _m_general("mnist-fixed-circle", "001 §VI: layer 1 frozen to 64 primary-circle filters (generalisation to SVHN)",
                    fixed="circle"),
         _m_general("mnist-fixed-gaussian", "001 §VI: layer 1 frozen to 64 gaussian filters (the control)", fixed="gaussian"),
