@@ -128,8 +128,71 @@ def test_has_primary_circle_needs_a_bar_and_all_orientations():
     rng = np.random.default_rng(0)
     circle = normalise_points(primary_circle_patches(400) + rng.normal(0, 0.05, (400, 9)))[0]
     full = cloud.analyse_cloud(circle, mapper=False, n_landmarks=50)
-    assert full.has_primary_circle() and full.has_primary_circle(min_coverage=0.9, min_near=0.5)
+    assert full.has_primary_circle() and full.circle_test().present
     half = cloud.analyse_cloud(circle[:200], mapper=False, n_landmarks=50)   # an arc: half the turn
     assert not half.has_primary_circle()
     with pytest.raises(ValueError, match="no barcodes"):
         cloud.analyse_cloud(circle, mapper=False, barcodes=False).has_primary_circle()
+
+
+def _bars(n_h1):
+    """Barcodes with n_h1 persistent H1 bars by Barcodes.n_persistent (long bars over short noise)."""
+    from topo_helpers.persistence import Barcodes
+
+    h1 = [(0.0, 1.0)] * n_h1 + [(0.0, 0.01)] * 20 if n_h1 else []
+    return Barcodes(dgms=[np.array([(0.0, np.inf)]), np.array(h1).reshape(-1, 2)], method="test")
+
+
+def test_the_one_circle_rule_on_idealised_samples():
+    from topo_helpers import cloud, persistence
+    from topo_helpers.cifar import diluted_model_sample
+    from topo_helpers.filters import primary_circle_patches
+
+    rng = np.random.default_rng(1)
+    circle = normalise_points(primary_circle_patches(300) + rng.normal(0, 0.05, (300, 9)))[0]
+    noise = normalise_points(rng.normal(size=(300, 9)))[0]
+    bc = lambda X: persistence.witness_barcodes(X, n_landmarks=60, nu=2, seed=0)  # noqa: E731
+    t_circle = cloud.primary_circle_test(circle, bc(circle))
+    assert t_circle.present and t_circle.n_h1 >= 1 and t_circle.frac_near > 0.9 and t_circle.coverage == 1.0
+    assert t_circle.why().startswith("the rule holds") and t_circle.short().startswith("yes (")
+    t_half = cloud.primary_circle_test(circle[:150], bc(circle[:150]))       # an arc: half the orientations
+    assert not t_half.present and "of orientations <" in t_half.why()
+    t_noise = cloud.primary_circle_test(noise, bc(noise))                    # random filters
+    assert not t_noise.present and "near the circle <" in t_noise.why()
+    # edges of four orientations only (clusters), with a bar: still no circle
+    four = circle[np.isin(np.arange(300) // 15, [0, 5, 10, 15])]
+    t_four = cloud.primary_circle_test(four, _bars(1))
+    assert t_four.n_h1 == 1 and t_four.frac_near > 0.9 and not t_four.present
+    # a whole circle without a persistent bar is not enough either
+    assert not cloud.primary_circle_test(circle, _bars(0)).present
+    assert cloud.primary_circle_test(circle, _bars(1)).present
+    # the rule is stated once and the verdict follows its thresholds exactly
+    assert cloud.CIRCLE_RULE == {"min_h1": 1, "min_near": 0.5, "min_coverage": 0.75}
+    edge = cloud.CircleTest(n_points=10, n_h1=1, frac_near=0.5, coverage=0.75)
+    assert edge.present and not cloud.CircleTest(10, 1, 0.49, 0.75).present
+    # idealised control: of a real circle's size it sees the circle; of 12 points with a 10% share it cannot
+    assert cloud.ideal_circle_control(circle, n_landmarks=60).present
+    assert not cloud.ideal_circle_control(diluted_model_sample(12, 0.1, seed=3), n_landmarks=12).present
+    # a cloud with 28% on the circle: through the density filtration the control sees it, unfiltered
+    # (a third of the points scattered over the sphere) it does not
+    mixed = diluted_model_sample(512, 0.28, seed=2)
+    assert cloud.ideal_circle_control(mixed, 16, 0.3).present
+    assert not cloud.ideal_circle_control(mixed).present
+
+
+def test_circle_rule_errors_say_what_to_do():
+    from topo_helpers import cloud
+
+    bad = np.full((5, 9), np.nan)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        cloud.primary_circle_test(bad, _bars(1))
+    with pytest.raises(ValueError, match=r"\(N, 9\)"):
+        cloud.primary_circle_test(np.zeros((5, 4)), _bars(1))
+    with pytest.raises(ValueError, match="Barcodes"):
+        cloud.primary_circle_test(np.eye(9)[:3], [1, 2])
+    with pytest.raises(ValueError, match="N >= 3"):
+        cloud.ideal_circle_control(np.eye(9)[:2])
+    with pytest.raises(ValueError, match="NaN or inf"):
+        cloud.ideal_circle_control(bad)
+    with pytest.raises(ValueError, match="both k and p"):
+        cloud.ideal_circle_control(np.eye(9), 5)

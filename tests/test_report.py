@@ -150,6 +150,15 @@ def test_render_stable_leaves_out_what_training_here_measured():
         make(trained_here="yes")
 
 
+def test_scoreboard_marks_verdicts_trained_here(tmp_path):
+    report.write_claims([make(), make(id="000-fig4b-trained", claim="trained row", trained_here=True)],
+                        "11_category_distance", directory=tmp_path)
+    page = report.scoreboard(tmp_path, chapters=["11_category_distance"])
+    rows = {ln.split(" | ")[3]: ln for ln in page.splitlines() if ln.startswith("| 000 |")}
+    assert "**reproduced** (trained here)" in rows["trained row"]
+    assert "(trained here)" not in rows["CD(1,5), JS base 2"]
+
+
 def test_claim_files_without_trained_here_still_read(tmp_path):
     path = report.write_claims([make(trained_here=True)], "11_category_distance", directory=tmp_path)
     assert report.read_claims(path)[0].trained_here is True

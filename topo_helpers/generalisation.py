@@ -160,7 +160,8 @@ def evaluate_networks(
     Parameters
     ----------
     result
-        A finished run.
+        A finished run: a :class:`topo_helpers.train.TrainResult`, or a :class:`topo_helpers.zoo.ZooRun`
+        that keeps every network's final weights (``final_states``).
     images, labels
         ``(n, 28, 28)`` (or ``(n, C, 28, 28)``) images and ``(n,)`` labels.
     networks

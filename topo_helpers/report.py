@@ -318,10 +318,6 @@ UNTESTED: tuple[Untested, ...] = (
              claim="colour layer 1: the circle is back at 1,500 with inner secondary structure",
              paper_value="back at 1,500", status=NOT_TESTED_YET,
              reason="belongs to 06_cifar_training; not yet a row of its table"),
-    Untested(id="002-mnist-horizontal-vertical", paper="002", section="MNIST filters", figure="Fig 3",
-             claim="MNIST filters over-represent horizontal and vertical edges",
-             paper_value="over-represented", status=NOT_TESTED_YET,
-             reason="computed in 02_mnist_filters, not yet a row of its table"),
     Untested(id="002-vgg-layers-2-3-circle", paper="002", section="VGG16", figure="",
              claim="VGG16 layers 2-3 look like MNIST's primary circle", paper_value="like MNIST",
              status=NOT_TESTED_YET, reason="belongs to 08_vgg16; not yet a row of its table"),
@@ -723,6 +719,8 @@ def scoreboard(directory: str | os.PathLike = CLAIMS_DIR, *, chapters: Sequence[
         "written each time a chapter is executed) by `python -m topo_helpers.report scoreboard`: do not edit",
         "it by hand. A verdict is judged at the scale the chapter ran (its profile), and a positive verdict",
         "must beat its control: when the control passes the same test, the verdict is *inconclusive*.",
+        "A verdict marked *(trained here)* is measured on networks the chapter trains itself rather than on",
+        "the zoo's stored runs: it can read differently when the chapter is executed on another CPU.",
         "",
         "## Verdicts",
         "",
@@ -763,7 +761,8 @@ def scoreboard(directory: str | os.PathLike = CLAIMS_DIR, *, chapters: Sequence[
             ["paper", "section", "figure", "claim", "paper's value", "ours", "control", "verdict", "reason",
              "chapter"],
             ([c.paper, _md(c.section), _md(c.figure or "-"), _md(c.claim), _md(c.paper_value), _md(c.ours),
-              _md(c.control or "-"), f"**{_md(c.verdict)}**", _md(c.reason), _link(c.chapter)]
+              _md(c.control or "-"), f"**{_md(c.verdict)}**" + (" (trained here)" if c.trained_here else ""),
+              _md(c.reason), _link(c.chapter)]
              for c in paper_claims))
     else:
         lines.append("No chapter writes a claim file yet.")
