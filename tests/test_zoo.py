@@ -294,6 +294,11 @@ def test_final_states_rebuild_every_network_with_its_stored_accuracy(tmp_path, m
         np.testing.assert_array_equal(run.final["fc.weight"][i], part.final["fc.weight"][i])
         acc = zoo._accuracy(run.model(i), test, cfg, append)
         assert abs(acc - run.accuracies[12][i]) <= 0.02, (i, acc)  # float16 weights: the stored accuracy
+    from topo_helpers.generalisation import evaluate_networks
+
+    imgs, labels = zoo._DATASETS["synthetic"]()[1]
+    np.testing.assert_allclose(evaluate_networks(run, np.asarray(imgs), np.asarray(labels), append_filters=bank),
+                               run.accuracies[12], atol=0.02)
     assert zoo.load("tiny-final", tmp_path, networks=2).final["fc.weight"].shape[0] == 2
     with pytest.raises(ValueError, match="not among the 4"):
         run.model(4)

@@ -742,6 +742,11 @@ class ZooRun:
             raise ValueError(f"run {self.name!r} keeps layer-{layer} kernels at iterations {sorted(store)}, not {t}")
         return store[t].astype(np.float32)
 
+    @property
+    def config(self) -> dict[str, Any]:
+        """The training configuration as the manifest records it (arrays as shape and sha256)."""
+        return self.manifest["config"]
+
     def _skeleton(self) -> torch.nn.Module:
         from .models import build_model
 
