@@ -23,6 +23,13 @@ def test_scaled_k_keeps_k_when_nothing_dropped_and_scales_otherwise():
     assert cloud.scaled_k(200, 640, 6400) == 20
     assert cloud.scaled_k(200, 64, 6400) == 10  # clipped at k_min
     assert cloud.scaled_k(200, 8, 6400) == 7  # never more than n - 1
+    assert cloud.scaled_k(200, 512, 6400, k_min=5) == 16   # chapter 02's rho(200, 0.3) for 8 networks
+    assert cloud.scaled_k(10, 1000, 204800, k_min=5) == 5  # its layer 2: the floor
+    assert cloud.scaled_k(3, 100, 6400, k_min=5) == 3      # a paper k below the floor is not raised
+    assert cloud.scaled_k(200, 50, 60) == 49
+    for bad in [(200, 1, 6400), (0, 100, 6400), (200, 100, 0)]:
+        with pytest.raises(ValueError):
+            cloud.scaled_k(*bad)
 
 
 def test_primary_circle_fit_separates_circle_from_noise_and_clusters():

@@ -37,14 +37,6 @@ def test_mnist_config_same_key_and_fixed():
     assert train.config_key(c) != train.config_key(a)
 
 
-def test_scaled_k():
-    assert gen.scaled_k(200, 6400, 6400) == 200
-    assert gen.scaled_k(200, 512, 6400) == 16
-    assert gen.scaled_k(10, 1000, 204800, k_min=5) == 5
-    assert gen.scaled_k(200, 10, 6400) == 1
-    assert gen.scaled_k(200, 50, 60) == 49
-
-
 def test_iterations_to_accuracy_and_speedup():
     it = [0, 10, 20, 30]
     assert gen.iterations_to_accuracy(it, [0.1, 0.5, 0.9, 0.95], 0.7) == pytest.approx(15.0)

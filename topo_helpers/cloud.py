@@ -39,12 +39,23 @@ def subsample(X: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarra
 
 
 def scaled_k(k: int, n_used: int, n_full: int, k_min: int = 10) -> int:
-    """The paper's ``k`` for ``n_full`` points, scaled to a subsample of ``n_used`` points.
+    """The paper's ``k`` for ``n_full`` points, scaled to the ``n_used`` points a chapter has.
 
-    ``round(k * n_used / n_full)`` keeps the neighbourhood radius of the k-th neighbour about the
-    same on a uniform subsample; it is clipped to ``[min(k, k_min), n_used - 1]`` so that a strong
-    subsample still averages over a few neighbours. Equal to ``k`` when nothing was dropped.
+    The book's one rule for every chapter (fewer networks, a subsample of a layer):
+    ``round(k * n_used / n_full)`` keeps the k-th neighbour at about the same fraction of the cloud
+    (the same radius on a uniform subsample); it is clipped to ``[min(k, k_min), n_used - 1]`` so
+    that a small cloud still averages over a few neighbours (k of 1 or 2 is a noisy density
+    estimate). Equal to ``k`` when nothing was dropped, never more.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 points, or a non-positive ``k`` or ``n_full``.
     """
+    if n_used < 2:
+        raise ValueError(f"rho(k, p) needs at least 2 points; got {n_used}")
+    if k < 1 or n_full < 1:
+        raise ValueError(f"k and the paper's number of points must be positive; got k={k}, n_full={n_full}")
     if n_used >= n_full:
         return int(min(k, n_used - 1))
     s = int(round(k * n_used / n_full))

@@ -28,7 +28,6 @@ __all__ = [
     "filter_bank",
     "mnist_config",
     "first_images",
-    "scaled_k",
     "evaluate_networks",
     "iterations_to_accuracy",
     "speedup",
@@ -128,19 +127,6 @@ def first_images(dataset: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
     if not 1 <= n <= len(images):
         raise ValueError(f"n must lie in [1, {len(images)}]; got {n}")
     return images[:n], labels[:n]
-
-
-def scaled_k(k_paper: int, n_points: int, n_paper: int, k_min: int = 1) -> int:
-    """Scale the neighbour count of rho(k, p) with the number of points.
-
-    ``k = max(k_min, round(k_paper * n_points / n_paper))`` keeps the k-th neighbour at
-    roughly the same *fraction* of the cloud (the same probability mass) as in the paper;
-    it never exceeds ``n_points - 1``.
-    """
-    if n_points < 2:
-        raise ValueError("need at least 2 points")
-    k = max(int(k_min), int(round(k_paper * n_points / n_paper)))
-    return int(min(max(k, 1), n_points - 1))
 
 
 @torch.no_grad()
