@@ -161,10 +161,10 @@ def evaluate_networks(
         ``(len(networks),)`` accuracies in [0, 1].
     """
     cfg = result.config
-    x_all = torch.from_numpy(np.ascontiguousarray(images))
+    x_all = torch.from_numpy(np.array(images, copy=True, order="C"))  # a copy: the input may be read-only
     if x_all.ndim == 3:
         x_all = x_all[:, None]
-    y_all = torch.from_numpy(np.asarray(labels)).long()
+    y_all = torch.from_numpy(np.array(labels, copy=True)).long()
     append = None
     if cfg.get("append_filters") is not None:
         if append_filters is None:
