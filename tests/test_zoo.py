@@ -306,3 +306,24 @@ def test_final_states_rebuild_every_network_with_its_stored_accuracy(tmp_path, m
     zoo.train_shard("tiny-plain", (0, 1), root=tmp_path, verbose=False)
     with pytest.raises(ValueError, match="keeps no final weights"):
         zoo.load("tiny-plain", tmp_path, networks=1).model(0)
+
+
+def test_a_stored_run_gives_the_same_topology_with_one_or_two_threads():
+    """What a chapter computes from the committed zoo does not depend on the thread count."""
+    from threadpoolctl import threadpool_limits
+
+    from topo_helpers import cloud, filters
+    from topo_helpers.generalisation import core_barcodes
+
+    if zoo.trained_networks("mnist") < 2:
+        pytest.skip("the committed zoo holds fewer than 2 networks of mnist")
+    X = filters.spatial_filters(zoo.load("mnist", networks=2).conv(1))
+    out = []
+    for threads in (1, 2):
+        with threadpool_limits(threads):
+            torch.set_num_threads(threads)
+            core, bc = core_barcodes(X, cloud.scaled_k(200, len(X), 6400, k_min=5), 0.3, seed=0)
+            out.append((core, bc.bars(1), cloud.primary_circle_test(core, bc)))
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    assert out[0][2] == out[1][2]
