@@ -179,8 +179,12 @@ def primary_circle_test(core: np.ndarray, barcodes: Any) -> CircleTest:
         raise ValueError("the cloud holds NaN or inf; filter or normalise the filters first (filters.spatial_filters)")
     if not hasattr(barcodes, "n_persistent"):
         raise ValueError(f"barcodes must be a topo_helpers.persistence.Barcodes; got {type(barcodes).__name__}")
-    fit = primary_circle_fit(A)
-    return CircleTest(n_points=len(A), n_h1=int(barcodes.n_persistent(1)), frac_near=float(fit["frac_near"]),
+    return _circle_test(len(A), barcodes, primary_circle_fit(A))
+
+
+def _circle_test(n_points: int, barcodes: Any, fit: dict[str, float]) -> CircleTest:
+    """:class:`CircleTest` from barcodes and a :func:`primary_circle_fit` already computed."""
+    return CircleTest(n_points=n_points, n_h1=int(barcodes.n_persistent(1)), frac_near=float(fit["frac_near"]),
                       coverage=float(fit["coverage"]))
 
 
@@ -290,7 +294,8 @@ class CloudAnalysis:
         """:func:`primary_circle_test` of the core with its barcodes."""
         if self.barcodes is None:
             raise ValueError("no barcodes were computed")
-        return primary_circle_test(self.core, self.barcodes)
+        fit = self.circle or primary_circle_fit(self.core)  # analyse_cloud has made the fit already
+        return _circle_test(len(self.core), self.barcodes, fit)
 
     def node_patches(self) -> np.ndarray:
         """Mean filter of every Mapper node, ``(n_nodes, 3, 3)``."""

@@ -574,6 +574,16 @@ def _parts(name: str, root: Path) -> list[tuple[int, int, Path]]:
     return out
 
 
+def _leading_parts(parts: list[tuple[int, int, Path]]) -> list[tuple[int, int, Path]]:
+    """The parts that follow each other from network 0 without a gap (``_parts`` is sorted)."""
+    out: list[tuple[int, int, Path]] = []
+    for a, b, p in parts:
+        if a != (out[-1][1] if out else 0):
+            break
+        out.append((a, b, p))
+    return out
+
+
 def _check_part(name: str, p: Path) -> dict[str, Any]:
     meta = json.loads((p / _SHARD).read_text())
     for fname, sha in meta["sha256"].items():
@@ -588,12 +598,8 @@ def merge(name: str, root: Path | None = None, *, keep_parts: bool = False) -> P
     spec = _spec(name)
     root = root or zoo_dir()
     parts = _parts(name, root)
-    covered, metas = 0, []
-    for a, b, p in parts:
-        if a != covered:
-            break
-        metas.append((a, b, p, _check_part(name, p)))
-        covered = b
+    metas = [(a, b, p, _check_part(name, p)) for a, b, p in _leading_parts(parts)]
+    covered = metas[-1][1] if metas else 0
     if covered != spec.n_networks:
         have = ", ".join(f"{a}:{b}" for a, b, _ in parts) or "none"
         raise ZooError(f"zoo run {name!r}: the parts ({have}) do not cover networks 0:{spec.n_networks} one after the "
@@ -828,12 +834,9 @@ def load(name: str, root: Path | None = None, *, allow_partial: bool = False, ne
         have = ", ".join(f"{a}:{b}" for a, b, _ in parts)
         raise ZooError(f"zoo run {name!r} is incomplete (networks {have} of {n} trained); train the rest and merge: "
                        f"{_rebuild(name)}; or load(name, allow_partial=True)")
-    covered, metas = 0, []
-    for a, b, p in parts:
-        if a != covered:
-            break
-        metas.append((p, _check_part(name, p)))
-        covered = b
+    leading = _leading_parts(parts)
+    metas = [(p, _check_part(name, p)) for _, _, p in leading]
+    covered = leading[-1][1] if leading else 0
     if not metas:
         raise ZooError(f"zoo run {name!r}: no part starts at network 0; train it: python -m topo_helpers.zoo train {name} --networks 0:{parts[0][0]}")
     conv = {}
@@ -869,12 +872,8 @@ def trained_networks(name: str, root: Path | None = None) -> int:
     root = root or zoo_dir()
     if (root / name / _MANIFEST).exists():
         return spec.n_networks
-    covered = 0
-    for a, b, _ in _parts(name, root):
-        if a != covered:
-            break
-        covered = b
-    return covered
+    leading = _leading_parts(_parts(name, root))
+    return leading[-1][1] if leading else 0
 
 
 def _first_networks(name: str, root: Path | None, n: int) -> ZooRun:
