@@ -280,7 +280,7 @@ def test_graph_object_api():
         ({"gain": 1.0}, ValueError),
         ({"gain": 0.5}, ValueError),
         ({"resolution": 0}, ValueError),
-        ({"resolution": 2.5}, TypeError),
+        ({"resolution": 2.5}, ValueError),
         ({"metric": "cosine"}, ValueError),
         ({"n_bins": 1}, ValueError),
         ({"min_cluster_size": 0}, ValueError),

@@ -104,6 +104,8 @@ import numpy as np
 from numba import njit, prange, types
 from numba.typed import Dict
 
+from .validate import integer
+
 __all__ = [
     "BettiCurves",
     "betti_curves",
@@ -187,8 +189,12 @@ def _validate(A: np.ndarray, check_symmetric: bool, batch: bool = False) -> np.n
     if np.isnan(A).any():
         raise ValueError("the matrix contains NaN: the order of its entries is undefined")
     if check_symmetric:
-        diff = np.abs(A - np.swapaxes(A, -1, -2))
-        if not np.all(diff == 0):  # inf - inf is nan: also not symmetric
+        At = np.swapaxes(A, -1, -2)
+        same = A == At  # exact, and inf == inf (an infinite pair is symmetric)
+        same |= np.eye(A.shape[-1], dtype=bool)  # the diagonal is ignored
+        if not np.all(same):
+            with np.errstate(invalid="ignore"):
+                diff = np.where(same, 0.0, np.abs(A - At))
             raise ValueError(
                 "the matrix is not symmetric (max |A - A^T| = "
                 f"{np.nanmax(diff) if np.isfinite(diff).any() else np.inf:g}); clique topology needs a "
@@ -1570,11 +1576,11 @@ def _grid(grid, N: int, cap: int) -> tuple[np.ndarray, np.ndarray]:
         m = np.arange(cap + 1)
         return m / N, m
     if np.isscalar(grid):
-        g = np.linspace(0.0, cap / N, int(grid))
+        g = np.linspace(0.0, cap / N, integer(grid, "grid (number of densities)", minimum=1))
     else:
         g = np.asarray(grid, dtype=np.float64)
-        if g.ndim != 1 or np.any(g < 0) or np.any(g > 1):
-            raise ValueError("grid densities must be a 1-d sequence in [0, 1]")
+        if g.ndim != 1 or len(g) == 0 or not np.all(np.isfinite(g)) or np.any(g < 0) or np.any(g > 1):
+            raise ValueError("grid densities must be a non-empty 1-d sequence in [0, 1]")
     m = np.minimum(np.floor(g * N + 1e-9).astype(np.int64), cap)
     return g, m
 
@@ -1764,6 +1770,7 @@ def starting_density(
         the order of the entries, hence is invariant under ``a A + b`` with
         ``a > 0`` (Fig 2B).
     """
+    k = integer(k, "k (homology dimension)")
     if k == 0:
         _validate(A, check_symmetric)
         return 0.0  # beta_0 = n > 0 already at rho = 0
@@ -1805,6 +1812,7 @@ def betti_max(
     int
         ``M_k`` (0 when the curve is identically zero).
     """
+    k = integer(k, "k (homology dimension)")
     if k == 0:
         return int(_validate(A, check_symmetric).shape[0])
     if k == 1:

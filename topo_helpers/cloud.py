@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .validate import finite_array, integer, number
+
 __all__ = [
     "CIRCLE_RULE", "CircleTest", "primary_circle_test", "ideal_circle_control",
     "CloudAnalysis", "analyse_cloud", "klein_bottle_fit", "primary_circle_fit", "subsample", "scaled_k",
@@ -52,6 +54,9 @@ def scaled_k(k: int, n_used: int, n_full: int, k_min: int = 10) -> int:
     ValueError
         For fewer than 2 points, or a non-positive ``k`` or ``n_full``.
     """
+    k = integer(k, "k")
+    n_used = integer(n_used, "n_used")
+    n_full = integer(n_full, "n_full")
     if n_used < 2:
         raise ValueError(f"rho(k, p) needs at least 2 points; got {n_used}")
     if k < 1 or n_full < 1:
@@ -94,11 +99,12 @@ def primary_circle_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
 
     from .filters import primary_circle_patches
 
-    A = np.asarray(X, dtype=np.float64)
+    A = finite_array(X, "X")
     if A.ndim != 2 or A.shape[1] != 9:
         raise ValueError(f"X must be (N, 9) normalised 3x3 filters; got shape {A.shape}")
     if len(A) == 0:
         raise ValueError("X is empty")
+    near = number(near, "near", 0, open_min=True)
     circle = primary_circle_patches(_FINE_CIRCLE)
     d, j = cKDTree(circle).query(A)
     is_near = d < near

@@ -181,6 +181,21 @@ def knn_distance(X: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+def _order_with_ties(r: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """Indices sorting ``r`` increasingly, values equal up to round-off kept in their original order.
+
+    :func:`knn_distance` rotates the points into their affine span, which perturbs equal distances
+    by a few ulps (2e-16); values within ``rtol`` of the largest |r| of one another count as tied.
+    """
+    order = np.argsort(r, kind="stable")
+    if len(r) < 2:
+        return order
+    s = r[order]
+    tol = rtol * max(float(np.max(np.abs(s))), np.finfo(np.float64).tiny)
+    group = np.concatenate(([0], np.cumsum(np.diff(s) > tol)))
+    return order[np.lexsort((order, group))]
+
+
 def density_filter(
     X: np.ndarray,
     k: int,
@@ -207,8 +222,8 @@ def density_filter(
     Returns
     -------
     Y : numpy.ndarray, shape (floor(p * N), d), float64
-        The kept points, **densest first** (increasing k-NN distance; ties keep
-        their original order, so the result is deterministic).
+        The kept points, **densest first** (increasing k-NN distance; ties, equal up to
+        round-off of 1e-12 relative, keep their original order, so the result is deterministic).
     idx : numpy.ndarray of int64, shape (floor(p * N),)
         Only if ``return_index``: ``Y == X[idx]``.  Use ``np.sort(idx)`` if you
         want the kept points in their original order.
@@ -226,8 +241,7 @@ def density_filter(
     if n_keep < 1:
         raise ValueError(f"p={p} keeps floor(p * N) = 0 of the N={n} points; use p >= {1.0 / n:.3g}.")
     r = knn_distance(A, k)
-    order = np.argsort(r, kind="stable")
-    idx = order[:n_keep].astype(np.int64, copy=False)
+    idx = _order_with_ties(r)[:n_keep].astype(np.int64, copy=False)
     Y = A[idx]
     if return_index:
         return Y, idx

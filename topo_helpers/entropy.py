@@ -26,6 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from . import clique
+from .validate import class_labels, distribution, finite_array, same_length
 
 __all__ = [
     "NEVER",
@@ -61,8 +62,15 @@ def sed_counts(maps: np.ndarray) -> np.ndarray:
         ``m = S_1 * N``: the number of edges (ties entering together) at which ``beta_1`` of the
         order complex of ``max(F, F^T)`` first becomes non-zero; :data:`NEVER` (-1) where it never
         does.
+
+    Raises
+    ------
+    ValueError
+        If the maps are not square in their last two axes, or hold NaN or inf.
     """
-    maps = np.asarray(maps, dtype=np.float64)
+    maps = finite_array(maps, "maps")
+    if maps.ndim < 2 or maps.shape[-1] != maps.shape[-2] or maps.shape[-1] < 2:
+        raise ValueError(f"maps must be square feature maps of shape (..., n, n) with n >= 2; got {maps.shape}")
     lead, n = maps.shape[:-2], maps.shape[-1]
     stack = clique.symmetrize_max(maps.reshape(-1, n, n))
     s = clique.starting_density_batch(np.ascontiguousarray(stack), 1)
@@ -100,11 +108,9 @@ def class_distributions(
     support : ndarray of int, shape (S,)
     """
     values = np.asarray(values)
-    labels = np.asarray(labels)
+    labels, n_classes = class_labels(labels, "labels", n_classes)
     if values.shape[0] != labels.shape[0]:
         raise ValueError(f"{values.shape[0]} values but {labels.shape[0]} labels")
-    if n_classes is None:
-        n_classes = int(labels.max()) + 1
     sup = np.unique(values) if support is None else np.asarray(support)
     idx = np.searchsorted(sup, values)
     idx = np.clip(idx, 0, len(sup) - 1)
@@ -140,8 +146,19 @@ def entropy(P: np.ndarray, base: float = np.e, axis: int = -1) -> np.ndarray:
     ndarray
         Entropy; between 0 (a single outcome) and ``log(S)`` (uniform over S outcomes) — the
         paper's stated maximum ``N log N`` is a slip for ``log N``.
+
+    Raises
+    ------
+    ValueError
+        If ``P`` holds NaN, inf or negative entries, or a slice does not sum to 1 (counts are not
+        normalised silently: divide by their sum first).
+
+    Examples
+    --------
+    >>> round(float(entropy([0.5, 0.5], base=2)), 6)
+    1.0
     """
-    P = np.asarray(P, dtype=np.float64)
+    P = distribution(P, "P", axis=axis)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(P > 0, P * np.log(P), 0.0)
     return -t.sum(axis=axis) / np.log(base)
@@ -255,9 +272,16 @@ def js_divergence(P: np.ndarray, Q: np.ndarray, base: float = 2.0) -> float:
     Returns
     -------
     float
+        Between 0 and 1 in base 2.
+
+    Raises
+    ------
+    ValueError
+        If ``P`` or ``Q`` is not a distribution (NaN, inf, negative, not summing to 1) or their
+        supports differ.
     """
-    P = np.asarray(P, dtype=np.float64)
-    Q = np.asarray(Q, dtype=np.float64)
+    P = distribution(P, "P")
+    Q = distribution(Q, "Q")
     if P.shape != Q.shape:
         raise ValueError(f"P and Q need the same support, got {P.shape} and {Q.shape}")
     R = 0.5 * (P + Q)
@@ -299,6 +323,7 @@ def rank_correlation(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
     x = np.asarray(x, dtype=np.float64).ravel()
     y = np.asarray(y, dtype=np.float64).ravel()
+    same_length(x, y, "x and y")
     ok = ~(np.isnan(x) | np.isnan(y))
     r = spearmanr(x[ok], y[ok])
     return float(r.statistic), float(r.pvalue)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validate import finite_array, integer
+
 __all__ = [
     "dct_basis",
     "laplacian_3x3",
@@ -209,8 +211,7 @@ def primary_circle_patches(n: int = 64, phase: float = 0.0) -> np.ndarray:
 
     Returns (n, 9) mean-centred, unit-Euclidean-norm patches (row-major 3x3).
     """
-    if n < 1:
-        raise ValueError("n must be a positive number of angles")
+    n = integer(n, "n (number of angles)", minimum=1)
     t = phase + 2 * np.pi * np.arange(n) / n
     return _profile_patches(np.cos(t)[:, None] * _GRID_X + np.sin(t)[:, None] * _GRID_Y)
 
@@ -223,6 +224,7 @@ def secondary_circle_patches(n: int = 64, axis: str = "x") -> np.ndarray:
     """
     if axis not in ("x", "y"):
         raise ValueError("axis must be 'x' (vertical structures) or 'y' (horizontal structures)")
+    n = integer(n, "n (number of angles)", minimum=1)
     u = _GRID_X if axis == "x" else _GRID_Y
     t = 2 * np.pi * np.arange(n) / n
     return _profile_patches(np.cos(t)[:, None] * u + np.sin(t)[:, None] * (3 * u**2 - 2))
@@ -237,8 +239,8 @@ def klein_bottle_patches(n_theta: int = 8, n_phi: int = 8) -> np.ndarray:
     phi = 0 gives the primary circle; theta = 0 or pi/2 the two secondary circles.
     Returns (n_theta * n_phi, 9) mean-centred, unit-norm patches.
     """
-    if n_theta < 1 or n_phi < 1:
-        raise ValueError("n_theta and n_phi must be positive")
+    n_theta = integer(n_theta, "n_theta", minimum=1)
+    n_phi = integer(n_phi, "n_phi", minimum=1)
     th = np.pi * np.arange(n_theta) / n_theta
     ph = 2 * np.pi * np.arange(n_phi) / n_phi
     T, Ph = np.meshgrid(th, ph, indexing="ij")
@@ -252,10 +254,14 @@ def sample_patches(images, n_per_image: int, size: int = 3, seed: int = 0) -> np
 
     Returns (n_images * n_per_image, size * size) patches (row-major), reproducible under ``seed``.
     """
+    n_per_image = integer(n_per_image, "n_per_image", minimum=1)
+    size = integer(size, "size", minimum=1)
+    if len(images) == 0:
+        raise ValueError("sample_patches needs at least one image; got none")
     rng = np.random.default_rng(seed)
     out = []
     for k, img in enumerate(images):
-        img = np.asarray(img, dtype=np.float64)
+        img = finite_array(img, f"image {k}")
         if img.ndim != 2 or min(img.shape) < size:
             raise ValueError(f"image {k} must be a 2-D greyscale array of at least {size}x{size}; got {img.shape}")
         r = rng.integers(0, img.shape[0] - size + 1, n_per_image)

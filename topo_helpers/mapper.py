@@ -50,6 +50,8 @@ import numpy as np
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from .validate import finite_array, integer, number
+
 __all__ = [
     "SIZE_CMAP",
     "MapperGraph",
@@ -103,6 +105,10 @@ def cover_intervals(lo: float, hi: float, resolution: int, gain: float) -> np.nd
     Returns an ``(n, 2)`` array of ``[left, right]`` ends.
     """
     _check_cover_params(resolution, gain)
+    lo = number(lo, "lo")
+    hi = number(hi, "hi")
+    if hi < lo:
+        raise ValueError(f"the lens range needs lo <= hi; got lo={lo}, hi={hi} (swap them)")
     n = int(resolution)
     o = _overlap(gain)
     length = (hi - lo) / (n - (n - 1) * o)
@@ -112,12 +118,13 @@ def cover_intervals(lo: float, hi: float, resolution: int, gain: float) -> np.nd
 
 
 def _check_cover_params(resolution: Any, gain: Any) -> None:
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)):
-        raise TypeError(f"resolution must be an integer, got {resolution!r}")
-    if resolution < 1:
-        raise ValueError(f"resolution must be >= 1, got {resolution}")
-    if not np.isfinite(gain) or gain <= 1:
-        raise ValueError(f"gain must be a finite number > 1 (overlap = 1 - 1/gain), got {gain}")
+    if isinstance(resolution, (float, np.floating)):
+        raise ValueError(f"resolution must be an integer (intervals per lens), got {resolution!r}")
+    integer(resolution, "resolution", minimum=1)
+    try:
+        number(gain, "gain", minimum=1, open_min=True)
+    except ValueError as err:
+        raise ValueError(f"{err}; gain is a finite number > 1 (overlap = 1 - 1/gain), e.g. gain=3") from None
 
 
 def vne_scale(X: np.ndarray) -> np.ndarray:
@@ -146,7 +153,8 @@ def pca_lens(X: np.ndarray, n_components: int = 2) -> np.ndarray:
     """
     from sklearn.decomposition import PCA
 
-    X = np.asarray(X, dtype=float)
+    X = finite_array(X, "X", ndim=2, min_rows=1)
+    n_components = integer(n_components, "n_components", minimum=1)
     k = min(n_components, X.shape[1], X.shape[0])
     pca = PCA(n_components=k, svd_solver="full")
     pca.fit(X)
@@ -188,7 +196,7 @@ def gap_cut(Y: np.ndarray, n_bins: int = 10, span: str = "diameter") -> np.ndarr
     """
     from scipy.spatial.distance import pdist
 
-    Y = np.asarray(Y, dtype=float)
+    Y = finite_array(Y, "Y", ndim=2)
     m = Y.shape[0]
     if int(n_bins) < 2:
         raise ValueError(f"n_bins must be >= 2, got {n_bins}")
