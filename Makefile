@@ -9,11 +9,12 @@ BIN     := $(VENV)/bin
 PROFILE ?= small
 CH      ?=
 
-.PHONY: setup book chapters chapter site test unit nbval full benchmarks clean help
+.PHONY: setup book chapters chapter site test unit nbval lint full benchmarks clean help
 
 help:
 	@echo "make book      execute every chapter (PROFILE=$(PROFILE)) into book/ and build _build/html"
-	@echo "make test      unit tests + nbval over book/*.ipynb"
+	@echo "make test      unit tests, doctests of topo_helpers + nbval over book/*.ipynb"
+	@echo "make lint      ruff and codespell (configured in pyproject.toml)"
 	@echo "make chapter CH=01_natural_images [PROFILE=full]   execute one chapter"
 	@echo "make site      build the site from the executed notebooks (strict, no execution)"
 	@echo "make full      every chapter at the papers' scale (GPU advised), then the site"
@@ -42,10 +43,14 @@ site: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: setup
-	$(BIN)/python -m pytest tests book --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(BIN)/python -m pytest tests topo_helpers book --doctest-modules --nbval-lax --nbval-current-env -p no:cacheprovider
 
 unit: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests topo_helpers --doctest-modules
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/codespell topo_helpers tests benchmarks notebooks README.md .ci
 
 nbval: setup
 	$(BIN)/python -m pytest book --nbval-lax --nbval-current-env -p no:cacheprovider

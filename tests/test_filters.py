@@ -70,8 +70,13 @@ def test_klein_bottle_contains_primary_and_secondary_circles_and_is_normalised()
     assert np.allclose(Vx[:, [1, 3, 4, 5, 6, 7]], 0, atol=1e-12)
     # the twisted identification (theta + pi, phi) ~ (theta, pi - phi)
     th, ph = 0.3, 1.1
-    s = lambda t: np.cos(t) * F._GRID_X + np.sin(t) * F._GRID_Y
-    f = lambda t, p: np.sin(p) * s(t) ** 2 + np.cos(p) * s(t)
+
+    def s(t):
+        return np.cos(t) * F._GRID_X + np.sin(t) * F._GRID_Y
+
+    def f(t, p):
+        return np.sin(p) * s(t) ** 2 + np.cos(p) * s(t)
+
     assert np.allclose(f(th + np.pi, ph), f(th, np.pi - ph))
 
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from topo_helpers import filters, generalisation as gen, train
+from topo_helpers import filters, train
+from topo_helpers import generalisation as gen
 
 
 @pytest.mark.parametrize("kind", ["circle", "klein", "gaussian"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -39,7 +40,7 @@ def test_verdicts_are_a_closed_documented_set():
 
 def test_claim_is_frozen_data_with_a_source():
     c = make()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         c.verdict = "partly"
     assert c.source == "000 Fig 4A"
     assert make(figure="").source == "000 Inter-Class Distinguishability"
@@ -340,7 +341,7 @@ def test_committed_claim_files_and_scoreboard_are_in_sync():
     files = sorted(report.CLAIMS_DIR.glob("*.json"))
     assert files, "no claim files in book/claims"
     by_chapter = report.load_claims(report.CLAIMS_DIR)
-    for name, claims in by_chapter.items():
+    for name in by_chapter:
         assert name in book.chapters(), f"book/claims/{name}.json has no chapter"
         src = (book.NOTEBOOKS / f"{name}.md").read_text()
         assert f"(claims-{name})=" in src, f"{name}: the reproduction table needs the label (claims-{name})="

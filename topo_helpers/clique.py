@@ -97,8 +97,9 @@ Public API
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 from numba import njit, prange, types
@@ -576,7 +577,6 @@ def _reduce(R, ei, ej, n, Tp, mst, app_k, lg):
     the log. (A buffer grown inside the loop slows the reduction by 2-3x.)
     """
     W = (n + 63) // 64
-    one = np.uint64(1)
     adj = _adjacency_bits(ei, ej, n, Tp)
     death = np.full(Tp, -1, np.int64)
     dense = Tp * n <= (1 << 24)
@@ -718,7 +718,6 @@ def _reduce_bits_piv(R, ei, ej, n, Tp, mst, app_k, lg, pv):
     dimension-2 reduction (:func:`_hq_pairs`).
     """
     W = (n + 63) // 64
-    one = np.uint64(1)
     adj = _adjacency_bits(ei, ej, n, Tp)
     K = Tp * n
     n0 = (K + 63) // 64
@@ -1367,7 +1366,6 @@ def _hq_pairs(R: np.ndarray, ei: np.ndarray, ej: np.ndarray, n: int, T: int, q: 
     L0 = np.zeros(n0, np.uint64)
     L1 = np.zeros((n0 + 63) // 64, np.uint64)
     span = np.zeros(2, np.int64)
-    one = np.uint64(1)
     cp = 0  # pointer into cleared (decreasing keys, as the columns)
     ncl = cleared.shape[0]
     for r in range(T - 1, -1, -1):

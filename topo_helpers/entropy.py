@@ -21,7 +21,7 @@ paper's statistics:
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

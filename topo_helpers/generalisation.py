@@ -16,7 +16,8 @@ Choices (001 §VI leaves them open; the book states them):
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch

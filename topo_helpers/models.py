@@ -32,7 +32,8 @@ Choices (the papers leave these out; the book states them):
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import torch

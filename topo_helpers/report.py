@@ -63,9 +63,9 @@ import sys
 import tempfile
 import textwrap
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 __all__ = [
     "PAPERS",

@@ -52,9 +52,10 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -169,7 +170,7 @@ class TrainConfig:
     append_filters: Any = None
     dtype: str = "float32"
 
-    def resolved(self) -> "TrainConfig":
+    def resolved(self) -> TrainConfig:
         """A copy with every ``None`` default filled in (what the key hashes)."""
         a = self.arch
         lenet = a.lower() == "lenet"
@@ -910,7 +911,8 @@ def train_many(
             n_acc = resumed_window[1]
         last_save = time.perf_counter()
         train_s = 0.0
-        bar = tqdm(total=T, initial=t0, disable=not progress, desc=f"{cfg.arch}{tuple(kw.get(k) for k in 'XYZ' if k in kw)} x{N}", leave=False)
+        desc = f"{cfg.arch}{tuple(kw.get(k) for k in 'XYZ' if k in kw)} x{N}"
+        bar = tqdm(total=T, initial=t0, disable=not progress, desc=desc, leave=False)
         try:
             for t in range(t0 + 1, T + 1):
                 ts = time.perf_counter()
@@ -1064,7 +1066,7 @@ def train_one_by_one(
             ck_i: dict[str, np.ndarray] = {}
             col: list[float] = []
 
-            def checkpoint(t: int) -> None:
+            def checkpoint(t: int, model: torch.nn.Module = model, ck_i: dict = ck_i) -> None:
                 nonlocal eval_s
                 for name in conv_layer_names(model):
                     ck_i[f"{name}_it{t}"] = getattr(model, name).weight.detach().cpu().numpy().astype(np.float16)

@@ -47,9 +47,10 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -604,7 +605,7 @@ def merge(name: str, root: Path | None = None, *, keep_parts: bool = False) -> P
         have = ", ".join(f"{a}:{b}" for a, b, _ in parts) or "none"
         raise ZooError(f"zoo run {name!r}: the parts ({have}) do not cover networks 0:{spec.n_networks} one after the "
                        f"other; train the rest (python -m topo_helpers.zoo train {name} --networks {covered}:{spec.n_networks})")
-    for a, b, p, m in metas:
+    for _, _, p, m in metas:
         if m["key"] != spec.key:
             raise ZooError(f"zoo run {name!r}: part {p.name} was trained with another configuration (key {m['key']}, "
                            f"now {spec.key}); retrain it")
@@ -838,7 +839,8 @@ def load(name: str, root: Path | None = None, *, allow_partial: bool = False, ne
     metas = [(p, _check_part(name, p)) for _, _, p in leading]
     covered = leading[-1][1] if leading else 0
     if not metas:
-        raise ZooError(f"zoo run {name!r}: no part starts at network 0; train it: python -m topo_helpers.zoo train {name} --networks 0:{parts[0][0]}")
+        raise ZooError(f"zoo run {name!r}: no part starts at network 0; train it: "
+                       f"python -m topo_helpers.zoo train {name} --networks 0:{parts[0][0]}")
     conv = {}
     for layer in ("conv1", "conv2"):
         loaded = [_read_npz(p / f"{layer}.npz") for p, _ in metas]
