@@ -77,7 +77,7 @@ def _reevaluate(run: zoo.ZooRun, test) -> float:
     correct = 0
     with torch.no_grad():
         for s in range(0, len(x), 1000):
-            logits = model(T._prep_input(x[s : s + 1000], cfg.preprocess, torch.float32, None))
+            logits = model(T.prep_input(x[s : s + 1000], cfg.preprocess, torch.float32, None))
             correct += int((logits.argmax(-1) == y[s : s + 1000]).sum())
     return correct / len(x)
 

@@ -29,35 +29,13 @@ import numbers
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .validate import points
+
 __all__ = ["density_filter", "knn_distance", "n_kept"]
 
 # Number of (query point x neighbour) pairs handled per cKDTree query, to keep
 # the memory of one query bounded when N and k are both large.
 _QUERY_BLOCK = 1 << 21
-
-
-def _as_points(X: np.ndarray, name: str = "X") -> np.ndarray:
-    """Validate a point cloud and return it as a C-contiguous float64 (N, d) array."""
-    try:
-        A = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{name} must be a numeric array of shape (N, d); could not convert it ({exc})."
-        ) from exc
-    if A.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D array of shape (N, d) with one point per row; got "
-            f"an array with shape {A.shape}. Reshape it, e.g. X.reshape(len(X), -1)."
-        )
-    if A.shape[0] == 0 or A.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {A.shape}); pass at least one point with d >= 1.")
-    if not np.all(np.isfinite(A)):
-        bad = int(np.count_nonzero(~np.isfinite(A).all(axis=1)))
-        raise ValueError(
-            f"{name} contains NaN or infinite values in {bad} row(s); drop or repair those "
-            f"points first (e.g. X = X[np.isfinite(X).all(axis=1)])."
-        )
-    return np.ascontiguousarray(A)
 
 
 def _check_k(k: int, n_points: int) -> int:
@@ -163,7 +141,7 @@ def knn_distance(X: np.ndarray, k: int) -> np.ndarray:
     ValueError
         If X is not a finite (N, d) array or k is not an integer in [1, N - 1].
     """
-    A = _as_points(X)
+    A = points(X)
     n = A.shape[0]
     k = _check_k(k, n)
     A = _intrinsic_coordinates(A)
@@ -234,7 +212,7 @@ def density_filter(
         On a non-finite or wrongly shaped X, k outside [1, N - 1], p outside
         (0, 1], or p so small that no point would be kept.
     """
-    A = _as_points(X)
+    A = points(X)
     n = A.shape[0]
     k = _check_k(k, n)
     n_keep = n_kept(n, p)

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from . import filters as _filters
-from .train import TrainConfig, TrainResult, _prep_input
+from .train import TrainConfig, TrainResult, prep_input
 
 __all__ = [
     "filter_bank",
@@ -177,7 +177,7 @@ def evaluate_networks(
         m = result.model(i)
         correct = 0
         for s in range(0, len(x_all), batch):
-            x = _prep_input(x_all[s : s + batch], cfg["preprocess"], torch.float32, append)
+            x = prep_input(x_all[s : s + batch], cfg["preprocess"], torch.float32, append)
             correct += int((m(x).argmax(-1) == y_all[s : s + batch]).sum())
         out.append(correct / len(x_all))
     return np.asarray(out)

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from .density import _as_points
+from .validate import points
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -282,7 +282,7 @@ def maxmin_landmarks(
     numpy.ndarray of int64, shape (n_landmarks,)
         Distinct indices into X, in the order chosen.
     """
-    A = _as_points(X)
+    A = points(X)
     n = A.shape[0]
     L = _check_int(n_landmarks, "n_landmarks", 1, n, hint="Use at most as many landmarks as points.")
     if first is None:
@@ -309,7 +309,7 @@ def covering_radius(X: np.ndarray, landmarks: np.ndarray) -> float:
     JavaPlex calls this ``getMaxDistanceFromPointsToLandmarks``; its tutorial
     uses it (or twice it) as the maximum filtration value of a witness stream.
     """
-    A = _as_points(X)
+    A = points(X)
     lm = _check_landmarks(landmarks, A.shape[0])
     out = 0.0
     step = max(1, _CHUNK_ENTRIES // max(1, lm.size))
@@ -379,7 +379,7 @@ def lazy_witness_filtration(
         clamp at 0 never acts (the larger of two landmark distances is at
         least the second-smallest).
     """
-    A = _as_points(X)
+    A = points(X)
     n = A.shape[0]
     lm = _check_landmarks(landmarks, n)
     L = lm.size
@@ -498,7 +498,7 @@ def witness_barcodes(
     >>> witness_barcodes(circle, n_landmarks=50).n_persistent(1)
     1
     """
-    A = _as_points(X)
+    A = points(X)
     n = A.shape[0]
     maxdim, coeff = _check_common(maxdim, coeff)
     if landmarks is None:
@@ -571,7 +571,7 @@ def rips_barcodes(
         ``method="rips"``.  ``max_filtration`` is the threshold, or if none
         the largest finite birth/death value.
     """
-    A = _as_points(X)
+    A = points(X)
     n = A.shape[0]
     maxdim, coeff = _check_common(maxdim, coeff)
     if n_perm is not None:

@@ -71,6 +71,7 @@ __all__ = [
     "train_many",
     "train_many_cached",
     "train_one_by_one",
+    "prep_input",
     "load_result",
     "config_key",
     "default_cache_dir",
@@ -399,11 +400,17 @@ class _Batcher:
         x = self.images[idx.reshape(-1)]  # (N*B, C, H, W)
         if self.crop is not None:
             x = _crop_flip(x, self._aug[:, sl].reshape(N * B, 3), self.crop)
-        x = _prep_input(x, self.prep, self.dtype, self.append)
+        x = prep_input(x, self.prep, self.dtype, self.append)
         return x.reshape(N, B, *x.shape[1:]), self.labels[idx]
 
 
-def _prep_input(x: torch.Tensor, prep: str, dtype: torch.dtype, append: torch.Tensor | None) -> torch.Tensor:
+def prep_input(x: torch.Tensor, prep: str, dtype: torch.dtype, append: torch.Tensor | None) -> torch.Tensor:
+    """Images as a network's input: the run's preprocessing (``TrainConfig.preprocess``) in ``dtype``,
+    then, for Fig 13's appended filter banks, the fixed filters' responses as extra channels.
+
+    Every evaluator (training checkpoints, generalisation, the zoo's accuracy check) goes through
+    this one function, so a stored network is evaluated on exactly the input it was trained on.
+    """
     x = _preprocess(x, prep, dtype)
     if append is not None:
         x = torch.cat([x, F.conv2d(x, append, padding="same")], dim=1)
@@ -692,7 +699,7 @@ def _evaluate_stacked(
     chunk = max(1, eval_images // n_networks) if strategy == "vmap" else max(1, min(1000, eval_images))
     correct = torch.zeros(n_networks, dtype=torch.long, device=tx.device)
     for s in range(0, len(tx), chunk):
-        x = _prep_input(tx[s : s + chunk], cfg.preprocess, dtype, append)
+        x = prep_input(tx[s : s + chunk], cfg.preprocess, dtype, append)
         logits = f(dict(params), x)  # (N, b, 10)
         correct += (logits.argmax(-1) == ty[s : s + chunk]).sum(1)
     base.train(was)
@@ -1076,7 +1083,7 @@ def train_one_by_one(
                     correct = 0
                     with torch.no_grad():
                         for s in range(0, len(test[0]), eval_batch):
-                            x = _prep_input(test[0][s : s + eval_batch], cfg.preprocess, dtype, append)
+                            x = prep_input(test[0][s : s + eval_batch], cfg.preprocess, dtype, append)
                             correct += int((model(x).argmax(-1) == test[1][s : s + eval_batch]).sum())
                     model.train()
                     accs[t].append(correct / len(test[0]))

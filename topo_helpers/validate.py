@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["integer", "number", "finite_array", "distribution", "class_labels", "same_length"]
+__all__ = ["integer", "number", "finite_array", "points", "distribution", "class_labels", "same_length"]
 
 
 def integer(value: object, name: str, minimum: int | None = None) -> int:
@@ -147,3 +147,34 @@ def same_length(a: np.ndarray, b: np.ndarray, names: str) -> None:
     """Raise ``ValueError`` unless ``a`` and ``b`` have as many entries (``names``: "x and y")."""
     if len(a) != len(b):
         raise ValueError(f"{names} must have the same length; got {len(a)} and {len(b)}")
+
+
+def points(X: np.ndarray, name: str = "X") -> np.ndarray:
+    """A point cloud as a C-contiguous float64 ``(N, d)`` array, ``N, d >= 1``, all values finite.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not numeric, not 2-D, empty, or has rows with NaN or inf (the message names
+        how many and how to drop them).
+    """
+    try:
+        A = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must be a numeric array of shape (N, d); could not convert it ({exc})."
+        ) from exc
+    if A.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (N, d) with one point per row; got "
+            f"an array with shape {A.shape}. Reshape it, e.g. X.reshape(len(X), -1)."
+        )
+    if A.shape[0] == 0 or A.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {A.shape}); pass at least one point with d >= 1.")
+    if not np.all(np.isfinite(A)):
+        bad = int(np.count_nonzero(~np.isfinite(A).all(axis=1)))
+        raise ValueError(
+            f"{name} contains NaN or infinite values in {bad} row(s); drop or repair those "
+            f"points first (e.g. X = X[np.isfinite(X).all(axis=1)])."
+        )
+    return np.ascontiguousarray(A)

@@ -359,7 +359,7 @@ def _accuracy(model: torch.nn.Module, test: tuple[torch.Tensor, torch.Tensor], c
     model.eval()
     correct = 0
     for s in range(0, len(test[0]), batch):
-        x = _train._prep_input(test[0][s : s + batch], cfg.preprocess, torch.float32, append)
+        x = _train.prep_input(test[0][s : s + batch], cfg.preprocess, torch.float32, append)
         correct += int((model(x).argmax(-1) == test[1][s : s + batch]).sum())
     model.train(was)
     return correct / len(test[0])
