@@ -433,3 +433,42 @@ def test_html_fits_graph_to_view_after_layout():
     # the fit-to-view script is attached once, after KeplerMapper's own scripts
     assert html.count("zoom.transform") == 1
     assert html.index("zoom.transform") > html.index("forceSimulation")
+
+
+def test_gap_cut_clusterer_matches_the_function_and_plugs_into_kmapper():
+    import kmapper as km
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 0.1, (30, 2)), rng.normal(3, 0.1, (30, 2)), rng.normal((0, 3), 0.1, (20, 2))])
+    for n_bins, span in [(10, "diameter"), (5, "heights")]:
+        est = tm.GapCut(n_bins=n_bins, span=span)
+        np.testing.assert_array_equal(est.fit_predict(X), tm.gap_cut(X, n_bins=n_bins, span=span))
+        np.testing.assert_array_equal(est.labels_, tm.gap_cut(X, n_bins=n_bins, span=span))
+    assert clone(tm.GapCut(n_bins=7)).get_params() == {"n_bins": 7, "span": "diameter"}
+    # kmapper's map with one cube: its nodes are exactly the gap cut's clusters
+    graph = km.KeplerMapper(verbose=0).map(X[:, :1], X, clusterer=tm.GapCut(),
+                                           cover=km.Cover(n_cubes=1, perc_overlap=0.1))
+    assert sorted(len(v) for v in graph["nodes"].values()) == sorted(np.bincount(tm.gap_cut(X)))
+    with pytest.raises(ValueError, match="n_bins must be at least 2"):
+        tm.GapCut(n_bins=1).fit(X)
+    with pytest.raises(ValueError, match="span"):
+        tm.GapCut(span="max").fit(X)
+    with pytest.raises(ValueError, match="no parameter"):
+        tm.GapCut().set_params(bins=3)
+
+
+def test_mapper_graph_clustering_stage_is_swappable():
+    from sklearn.cluster import DBSCAN
+
+    t = np.linspace(0, 2 * np.pi, 200, endpoint=False)
+    X = np.c_[np.cos(t), np.sin(t)] + np.random.default_rng(1).normal(0, 0.02, (200, 2))
+    default = tm.mapper_graph(X, resolution=8, gain=3, metric="euclidean")
+    same = tm.mapper_graph(X, resolution=8, gain=3, metric="euclidean", clusterer=tm.GapCut())
+    assert [list(n) for n in default.nodes] == [list(n) for n in same.nodes]
+    assert default.edges == same.edges
+    dbscan = tm.mapper_graph(X, resolution=8, gain=3, metric="euclidean", clusterer=DBSCAN(eps=0.2, min_samples=2))
+    assert dbscan.params["clusterer"].startswith("DBSCAN")
+    assert len(dbscan.nodes) > 0 and all(len(n) >= 2 for n in dbscan.nodes)
+    with pytest.raises(ValueError, match="fit_predict"):
+        tm.mapper_graph(X, clusterer="single")

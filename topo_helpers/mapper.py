@@ -54,6 +54,7 @@ from .validate import finite_array, integer, number
 
 __all__ = [
     "SIZE_CMAP",
+    "GapCut",
     "MapperGraph",
     "cover_intervals",
     "gap_cut",
@@ -238,6 +239,64 @@ def gap_cut(Y: np.ndarray, n_bins: int = 10, span: str = "diameter") -> np.ndarr
     rank[np.argsort(first)] = np.arange(len(first))
     _, inv = np.unique(raw, return_inverse=True)
     return rank[inv]
+
+
+class GapCut:
+    """The histogram-gap cut of :func:`gap_cut` as a scikit-learn style clusterer.
+
+    Pass it wherever a clusterer with ``fit`` / ``fit_predict`` is expected -- kmapper's
+    ``KeplerMapper.map(lens, X, clusterer=GapCut())``, giotto-tda's ``make_mapper_pipeline``, or
+    ``sklearn.base.clone`` -- the way giotto-tda's ``FirstHistogramGap`` is used. Parameters are
+    checked when ``fit`` is called (scikit-learn's convention), with a ``ValueError`` that says what
+    is allowed.
+
+    Parameters
+    ----------
+    n_bins : int, default 10
+        Bins of the histogram of single-linkage merge heights (at least 2).
+    span : {"diameter", "heights"}, default "diameter"
+        The histogram's range; see :func:`gap_cut`.
+
+    Attributes
+    ----------
+    labels_ : ndarray of int, shape (n_samples,)
+        Cluster labels ``0 .. c - 1``, numbered by first appearance.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [0.1], [0.2], [5.0], [5.1]])
+    >>> GapCut(n_bins=5).fit_predict(X).tolist()
+    [0, 0, 0, 1, 1]
+    """
+
+    def __init__(self, n_bins: int = 10, span: str = "diameter") -> None:
+        self.n_bins = n_bins
+        self.span = span
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor's parameters (for ``sklearn.base.clone`` and grid searches)."""
+        return {"n_bins": self.n_bins, "span": self.span}
+
+    def set_params(self, **params: Any) -> GapCut:
+        """Set constructor parameters; unknown names raise ``ValueError``."""
+        for key, value in params.items():
+            if key not in ("n_bins", "span"):
+                raise ValueError(f"GapCut has no parameter {key!r}; it has n_bins and span")
+            setattr(self, key, value)
+        return self
+
+    def fit(self, X: np.ndarray, y: Any = None, sample_weight: Any = None) -> GapCut:
+        """Cluster the rows of ``X`` (Euclidean distances; VNE-scale them first for the papers' metric)."""
+        n_bins = integer(self.n_bins, "n_bins", minimum=2)
+        self.labels_ = gap_cut(X, n_bins=n_bins, span=self.span)
+        return self
+
+    def fit_predict(self, X: np.ndarray, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """``fit(X).labels_``."""
+        return self.fit(X).labels_
+
+    def __repr__(self) -> str:
+        return f"GapCut(n_bins={self.n_bins!r}, span={self.span!r})"
 
 
 def _validate_X(X: Any) -> np.ndarray:
@@ -540,6 +599,7 @@ def mapper_graph(
     min_cluster_size: int = 1,
     *,
     gap_span: str = "diameter",
+    clusterer: Any = None,
 ) -> MapperGraph:
     """Build ``Mapper(resolution, gain)`` of the point cloud ``X`` (N x D).
 
@@ -573,6 +633,11 @@ def mapper_graph(
         Range of the gap histogram (:func:`gap_cut`): ``[0, diameter]`` of the
         cover element (Python Mapper's rule, default) or ``[min, max]`` of the
         merge heights.
+    clusterer : object with ``fit_predict(Y)``, optional
+        The clustering stage, swappable as in kmapper's ``map(..., clusterer=...)``: any
+        scikit-learn style clusterer, run on each cover element's points (after the metric's
+        scaling). Negative labels (DBSCAN's noise) are dropped. Default:
+        ``GapCut(n_bins, gap_span)``, the papers' stand-in (:class:`GapCut`).
 
     Returns
     -------
@@ -615,10 +680,17 @@ def mapper_graph(
 
     intervals, elements = _cover_elements(L, int(resolution), float(gain))
 
+    custom = clusterer is not None
+    if not custom:
+        clusterer = GapCut(n_bins=int(n_bins), span=gap_span)
+    elif not callable(getattr(clusterer, "fit_predict", None)):
+        raise ValueError(f"clusterer must have a fit_predict(X) method (a scikit-learn clusterer); got {clusterer!r}")
     nodes, node_cover = [], []
     for cov, idx in elements:
-        labels = gap_cut(Y[idx], n_bins=int(n_bins), span=gap_span)
-        for c in range(labels.max() + 1 if len(labels) else 0):
+        labels = np.asarray(clusterer.fit_predict(Y[idx]))
+        if labels.shape != (len(idx),):
+            raise ValueError(f"clusterer {clusterer!r} returned {labels.shape} labels for {len(idx)} points")
+        for c in np.unique(labels[labels >= 0]):
             members = np.sort(idx[labels == c])
             if len(members) >= min_cluster_size:
                 nodes.append(members)
@@ -637,6 +709,8 @@ def mapper_graph(
         "lens_name": lens_name,
         "intervals": intervals,
     }
+    if custom:
+        params["clusterer"] = repr(clusterer)
     return MapperGraph(nodes=nodes, edges=edges, node_cover=node_cover, lens=L, params=params)
 
 
