@@ -539,3 +539,22 @@ def test_real_torch_dataset_mnist(real):
     assert isinstance(dataset, torch.utils.data.Dataset) and len(dataset) == 10000
     image, label = dataset[0]
     assert image.mode == "L" and image.size == (28, 28) and label == 7
+
+
+@pytest.mark.parametrize("arch", ["vgg16", "vgg19"])
+def test_torchvision_vgg_state_checks_the_cached_file_and_says_what_to_do(arch, tmp_path, monkeypatch):
+    """One loader for both VGGs: a corrupt cached file is refused (VGG19's used to be loaded unchecked)."""
+    from torchvision.models import VGG16_Weights, VGG19_Weights
+
+    monkeypatch.setenv("TOPO_OFFLINE", "1")
+    url = {"vgg16": VGG16_Weights, "vgg19": VGG19_Weights}[arch].IMAGENET1K_V1.url
+    with pytest.raises(data.DataNotFoundError, match=f"{arch.upper()} ImageNet weights") as err:
+        data.torchvision_vgg_state(arch)
+    assert ("no offline VGG19" in str(err.value)) == (arch == "vgg19")
+    cached = data.cache_dir() / "torch-hub" / url.rsplit("/", 1)[1]
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"not a state dict")
+    with pytest.raises(data.DataCorruptError, match="sha256 should start with"):
+        data.torchvision_vgg_state(arch)
+    with pytest.raises(ValueError, match="'vgg16' or 'vgg19'"):
+        data.torchvision_vgg_state("vgg11")

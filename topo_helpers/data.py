@@ -49,6 +49,9 @@ __all__ = [
     "FASHION_MNIST_CLASSES",
     "ImageSet",
     "VGG16_LAYERS",
+    "VGG19_LAYERS",
+    "TORCHVISION_VGG_FEATURES",
+    "torchvision_vgg_state",
     "cache_dir",
     "clear_caches",
     "data_dir",
@@ -93,8 +96,15 @@ VGG16_LAYERS = (
     "block4_conv1", "block4_conv2", "block4_conv3",
     "block5_conv1", "block5_conv2", "block5_conv3",
 )
-# Index of each convolution in torchvision's ``vgg16().features``.
-_TORCHVISION_VGG16_FEATURES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
+#: The 16 convolution layers of VGG19 (``VGG19_LAYERS[i - 1]`` is layer i).
+VGG19_LAYERS = tuple(
+    f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4)) for c in range(1, n + 1)
+)
+#: Index of each convolution (in the order of the layer tables) in torchvision's ``features``.
+TORCHVISION_VGG_FEATURES = {
+    "vgg16": (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28),
+    "vgg19": (0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34),
+}
 
 # Number of images per split of the IDX data sets (tests may shrink it for synthetic files).
 _IDX_SPLIT_SIZES = {"train": 60000, "test": 10000}
@@ -794,12 +804,27 @@ def _vgg_file(filename: str, how: str) -> Path:
     return path
 
 
-def _torchvision_vgg16_state() -> dict[str, Any]:
-    """torchvision's ImageNet VGG16 state dict, from the cache or downloaded (hash-checked)."""
-    import torch
-    from torchvision.models import VGG16_Weights
+def torchvision_vgg_state(arch: str = "vgg16") -> dict[str, Any]:
+    """torchvision's ImageNet state dict of VGG16 or VGG19, from the cache or downloaded.
 
-    url = VGG16_Weights.IMAGENET1K_V1.url
+    A cached file is checked against the sha256 prefix in its name (torchvision's convention),
+    once per file version; a download is checked by ``torch.hub``.
+
+    Raises
+    ------
+    ValueError
+        For an ``arch`` other than ``"vgg16"`` or ``"vgg19"``.
+    DataNotFoundError
+        If the file is missing and cannot be downloaded (offline, or the download failed).
+    DataCorruptError
+        If a cached file's hash does not match.
+    """
+    import torch
+    from torchvision.models import VGG16_Weights, VGG19_Weights
+
+    if arch not in TORCHVISION_VGG_FEATURES:
+        raise ValueError(f"arch must be 'vgg16' or 'vgg19'; got {arch!r}")
+    url = {"vgg16": VGG16_Weights, "vgg19": VGG19_Weights}[arch].IMAGENET1K_V1.url
     filename = url.rsplit("/", 1)[1]
     hash_prefix = filename.rsplit("-", 1)[1].split(".")[0]
     model_dir = cache_dir() / "torch-hub"
@@ -820,11 +845,12 @@ def _torchvision_vgg16_state() -> dict[str, Any]:
                                                       check_hash=True, progress=False)
         except Exception as exc:
             reason = f"The download failed ({type(exc).__name__}: {exc})."
+    offline_help = (f"; offline, the near-ImageNet kernels load_vgg16_kernels('hed') and the exact first layer "
+                    f"load_vgg16_imagenet_conv1_1() are available from {DATA_ENV}" if arch == "vgg16"
+                    else "; there is no offline VGG19")
     raise DataNotFoundError(
-        f"VGG16 ImageNet weights: {model_dir / filename} is missing. {reason} To fix: run with internet "
-        f"access so that torchvision downloads {url}; offline, the near-ImageNet kernels "
-        f"load_vgg16_kernels('hed') and the exact first layer load_vgg16_imagenet_conv1_1() "
-        f"are available from {DATA_ENV}."
+        f"{arch.upper()} ImageNet weights: {model_dir / filename} is missing. {reason} To fix: run with internet "
+        f"access so that torchvision downloads {url}{offline_help}."
     )
 
 
@@ -861,9 +887,9 @@ def load_vgg16_kernels(source: str = "hed", channel_order: str = "RGB") -> dict[
                 out[f"{name}_bias"] = np.array(npz[f"{name}_bias"])
         stored = "BGR"
     elif source == "imagenet":
-        state = _torchvision_vgg16_state()
+        state = torchvision_vgg_state("vgg16")
         out = {}
-        for name, index in zip(VGG16_LAYERS, _TORCHVISION_VGG16_FEATURES):
+        for name, index in zip(VGG16_LAYERS, TORCHVISION_VGG_FEATURES["vgg16"]):
             out[name] = state[f"features.{index}.weight"].numpy().copy()
             out[f"{name}_bias"] = state[f"features.{index}.bias"].numpy().copy()
         stored = "RGB"

@@ -11,21 +11,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from . import data
+
 __all__ = ["VGG19_LAYERS", "VGGWeights", "load_vgg", "layer_filters", "FALLBACK_NOTICE"]
 
-#: The 16 convolution layers of VGG19 (``VGG19_LAYERS[i - 1]`` is layer i).
-VGG19_LAYERS = tuple(
-    f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4)) for c in range(1, n + 1)
-)
-_TV_FEATURES = {
-    "vgg16": (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28),
-    "vgg19": (0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34),
-}
+#: The 16 convolution layers of VGG19 (the data layer's table, :data:`topo_helpers.data.VGG19_LAYERS`).
+VGG19_LAYERS = data.VGG19_LAYERS
 
 FALLBACK_NOTICE = (
     "\n" + "!" * 78 + "\n"
@@ -71,34 +65,6 @@ class VGGWeights:
         return self.kernels[self.layers[layer - 1]]
 
 
-def _torchvision_state(arch: str) -> dict[str, Any]:
-    """torchvision's ImageNet state dict of ``arch`` from the cache, else downloaded (hash-checked)."""
-    import torch
-    from torchvision.models import VGG16_Weights, VGG19_Weights
-
-    from . import data
-
-    url = {"vgg16": VGG16_Weights, "vgg19": VGG19_Weights}[arch].IMAGENET1K_V1.url
-    filename = url.rsplit("/", 1)[1]
-    model_dir = data.cache_dir() / "torch-hub"
-    for candidate in (model_dir / filename, Path(torch.hub.get_dir()) / "checkpoints" / filename):
-        if candidate.is_file():
-            return torch.load(candidate, map_location="cpu", weights_only=True)
-    if data.offline():
-        raise data.DataNotFoundError(
-            f"{arch} ImageNet weights: {model_dir / filename} is missing and {data.OFFLINE_ENV}=1 "
-            f"skips the download. To fix: run with internet access (torchvision downloads {url})."
-        )
-    try:
-        return torch.hub.load_state_dict_from_url(url, model_dir=str(model_dir), map_location="cpu",
-                                                  check_hash=True, progress=False)
-    except Exception as exc:
-        raise data.DataNotFoundError(
-            f"{arch} ImageNet weights: the download of {url} failed ({type(exc).__name__}: {exc}). "
-            f"To fix: run with internet access."
-        ) from exc
-
-
 def load_vgg(arch: str = "vgg16", source: str = "imagenet", fallback: str | None = "hed",
              verbose: bool = True) -> VGGWeights | None:
     """Load the convolution kernels of VGG16 or VGG19.
@@ -120,9 +86,7 @@ def load_vgg(arch: str = "vgg16", source: str = "imagenet", fallback: str | None
     -------
     VGGWeights or None
     """
-    from . import data
-
-    if arch not in _TV_FEATURES:
+    if arch not in data.TORCHVISION_VGG_FEATURES:
         raise ValueError(f"arch must be 'vgg16' or 'vgg19'; got {arch!r}")
     if source not in ("imagenet", "hed"):
         raise ValueError(f"source must be 'imagenet' or 'hed'; got {source!r}")
@@ -131,7 +95,7 @@ def load_vgg(arch: str = "vgg16", source: str = "imagenet", fallback: str | None
     layers = data.VGG16_LAYERS if arch == "vgg16" else VGG19_LAYERS
     if source == "imagenet":
         try:
-            state = _torchvision_state(arch)
+            state = data.torchvision_vgg_state(arch)
         except data.DataNotFoundError as exc:
             reason = str(exc).split(". To fix")[0]
             if fallback is None or arch == "vgg19":
@@ -144,7 +108,7 @@ def load_vgg(arch: str = "vgg16", source: str = "imagenet", fallback: str | None
             source = "hed"
         else:
             kernels = {name: state[f"features.{i}.weight"].numpy().astype(np.float32)
-                       for name, i in zip(layers, _TV_FEATURES[arch])}
+                       for name, i in zip(layers, data.TORCHVISION_VGG_FEATURES[arch])}
             return VGGWeights(arch, tuple(layers), kernels, "torchvision-imagenet", True,
                               f"{arch.upper()}: torchvision's ImageNet weights (IMAGENET1K_V1)")
     if arch != "vgg16":
