@@ -1,8 +1,8 @@
 """Mapper graphs as the papers use them: ``Mapper(resolution, gain)``.
 
 This module reproduces the Mapper construction of Gabrielsson & Carlsson
-(paper 001, section III) as fixed by the book's reproduction protocol
-(the book's conventions for every filter chapter, read from 001 and 003):
+(paper 001, section III) with the choices the papers leave open fixed once
+for every filter chapter (read from 001 and 003):
 
 * **Lenses**: PCA 1 and PCA 2 of the point cloud (scikit-learn ``PCA`` with a
   fixed sign convention, so results are deterministic), or any (N, d) array of
@@ -133,7 +133,7 @@ def vne_scale(X: np.ndarray) -> np.ndarray:
 
     Each coordinate (column) is divided by its standard deviation over the
     *whole* point cloud (population standard deviation, ``ddof=0``).  Paper
-    001 says "dividing by its variance"; the protocol reads that as the
+    001 says "dividing by its variance"; the book reads that as the
     standard deviation, which makes the metric invariant to rescaling a
     coordinate (dividing by the variance would not be).  Columns with zero
     standard deviation are left unscaled (they contribute nothing to any
@@ -622,7 +622,7 @@ def mapper_graph(
     metric : "vne" or "euclidean"
         "vne" (the papers'): Euclidean distance after dividing each coordinate
         by its standard deviation over the *whole* point cloud (:func:`vne_scale`;
-        the paper says "variance", the protocol takes the standard deviation).
+        the paper says "variance", the book takes the standard deviation).
     n_bins : int
         Histogram bins of the gap heuristic (:func:`gap_cut`).  Single linkage
         with the Singh-Memoli-Carlsson 2007 histogram-gap cut stands in for
