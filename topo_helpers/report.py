@@ -168,7 +168,28 @@ def _check_id(id: object, paper: object, kind: str) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Claim:
+class _Statement:
+    """What a paper states and where: the fields :class:`Claim` and :class:`Untested` share."""
+
+    id: str
+    paper: str
+    section: str
+    figure: str
+    claim: str
+    paper_value: str
+
+    def _check_statement(self, kind: str) -> str:
+        """Check the shared fields; return the owner's name for the subclass's own messages."""
+        _check_id(self.id, self.paper, kind)
+        owner = f"{kind} {self.id!r}"
+        for name in ("section", "claim", "paper_value"):
+            _one_line(name, getattr(self, name), owner=owner)
+        _one_line("figure", self.figure, owner=owner, allow_empty=True)
+        return owner
+
+
+@dataclass(frozen=True, kw_only=True)
+class Claim(_Statement):
     """One row of a reproduction table: a paper's claim and what the book finds.
 
     Parameters
@@ -211,12 +232,6 @@ class Claim:
         one-line string, or an empty control (use None).
     """
 
-    id: str
-    paper: str
-    section: str
-    figure: str
-    claim: str
-    paper_value: str
     ours: str
     verdict: str
     reason: str
@@ -227,11 +242,9 @@ class Claim:
     def __post_init__(self) -> None:
         if not isinstance(self.trained_here, bool):
             raise ValueError(f"claim {self.id!r}: trained_here must be True or False, got {self.trained_here!r}.")
-        _check_id(self.id, self.paper, "claim")
-        owner = f"claim {self.id!r}"
-        for name in ("section", "claim", "paper_value", "ours", "reason"):
+        owner = self._check_statement("claim")
+        for name in ("ours", "reason"):
             _one_line(name, getattr(self, name), owner=owner)
-        _one_line("figure", self.figure, owner=owner, allow_empty=True)
         if self.verdict not in VERDICTS:
             raise ValueError(f"{owner}: unknown verdict {self.verdict!r}; use one of {list(VERDICTS)} "
                              f"(topo_helpers.report explains each). Put nuances in the reason.")
@@ -250,7 +263,7 @@ class Claim:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Untested:
+class Untested(_Statement):
     """A claim of a paper that no chapter tests yet, with the reason (the scoreboard lists them).
 
     Parameters
@@ -265,21 +278,12 @@ class Untested:
         One line.
     """
 
-    id: str
-    paper: str
-    section: str
-    figure: str
-    claim: str
-    paper_value: str
     status: str
     reason: str
 
     def __post_init__(self) -> None:
-        _check_id(self.id, self.paper, "untested claim")
-        owner = f"untested claim {self.id!r}"
-        for name in ("section", "claim", "paper_value", "reason"):
-            _one_line(name, getattr(self, name), owner=owner)
-        _one_line("figure", self.figure, owner=owner, allow_empty=True)
+        owner = self._check_statement("untested claim")
+        _one_line("reason", self.reason, owner=owner)
         if self.status not in UNTESTED_STATUS:
             raise ValueError(f"{owner}: unknown status {self.status!r}; use one of {list(UNTESTED_STATUS)}.")
 
