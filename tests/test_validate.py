@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from topo_helpers import clique, cloud, density, entropy, filters, mapper, validate
+from topo_helpers import category, clique, cloud, density, entropy, filters, mapper, validate
 
 # --- the mistakes, each now a ValueError ---------------------------------------------------------
 
@@ -24,8 +24,8 @@ from topo_helpers import clique, cloud, density, entropy, filters, mapper, valid
         (lambda: entropy.entropy([2, 2]), "sum to 1"),
         (lambda: entropy.entropy([0.5, np.nan]), "NaN"),
         (lambda: entropy.entropy([1.5, -0.5]), "negative"),
-        (lambda: entropy.js_divergence([2, 0], [0, 2]), "sum to 1"),
-        (lambda: entropy.js_divergence([0.5, np.nan], [0.5, 0.5]), "NaN"),
+        (lambda: category.js_divergence([2, 0], [0, 2]), "sum to 1"),
+        (lambda: category.js_divergence([0.5, np.nan], [0.5, 0.5]), "NaN"),
         (lambda: entropy.class_distributions([0, 1, 1], [0, 1, 2], n_classes=2), "outside 0..1"),
         (lambda: entropy.class_distributions([0, 1], [0, 0.5]), "integer"),
         (lambda: entropy.class_distributions([0, 1], [0, -1]), "from 0"),
@@ -169,10 +169,10 @@ def test_entropy_lies_between_zero_and_log_support(w):
                           for _ in range(2)))))
 def test_js_divergence_is_a_symmetric_number_in_unit_interval(pq):
     P, Q = (_normalised(w) for w in pq)
-    d = entropy.js_divergence(P, Q)
+    d = category.js_divergence(P, Q)
     assert -1e-12 <= d <= 1 + 1e-12
-    assert d == pytest.approx(entropy.js_divergence(Q, P), abs=1e-12)
-    assert entropy.js_divergence(P, P) == pytest.approx(0, abs=1e-12)
+    assert d == pytest.approx(category.js_divergence(Q, P), abs=1e-12)
+    assert category.js_divergence(P, P) == pytest.approx(0, abs=1e-12)
 
 
 @settings(max_examples=200, deadline=None)
@@ -194,7 +194,11 @@ def test_cover_intervals_are_ordered_and_cover_the_range(lo, width, n, gain):
 def test_betti_curves_depend_only_on_the_order_of_the_entries(M, a, b):
     A = M + M.T
     c1 = clique.betti_curves(A, maxdim=1)
-    c2 = clique.betti_curves(a * A + b, maxdim=1)
-    if np.unique(A[np.triu_indices(6, 1)]).size == 15:  # without ties the order is preserved exactly
+    B = a * A + b
+    c2 = clique.betti_curves(B, maxdim=1)
+    iu = np.triu_indices(6, 1)
+    order_kept = np.array_equal(np.argsort(A[iu], kind="stable"), np.argsort(B[iu], kind="stable"))
+    if np.unique(A[iu]).size == np.unique(B[iu]).size == 15 and order_kept:
+        # same strict order of the entries (round-off can merge values: 1e-175 + 1 == 0 + 1)
         np.testing.assert_array_equal(c1.betti, c2.betti)
     assert np.all(c1.betti[0] >= 1)

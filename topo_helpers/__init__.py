@@ -7,7 +7,8 @@ One module per idea (see the book's toolkit page); the algorithms first, then th
 - :mod:`topo_helpers.persistence`  barcodes: lazy witness complex (max-min landmarks) and Vietoris-Rips
 - :mod:`topo_helpers.mapper`       Mapper with PCA lenses, Ayasdi-style resolution/gain, VNE metric, gap cut
 - :mod:`topo_helpers.clique`       clique topology: Betti curves of order complexes
-- :mod:`topo_helpers.entropy`      SED / MBC distributions, filter entropy, category distance (paper 000)
+- :mod:`topo_helpers.entropy`      SED distributions, filter entropy, its decrease and the metric E (paper 000)
+- :mod:`topo_helpers.category`     MBC distributions, category distance (Jensen-Shannon), CD matrix (paper 000)
 - :mod:`topo_helpers.filters`      3x3 patches, DCT coordinates, idealised primary-circle / Klein filters
 - :mod:`topo_helpers.cloud`        one filter cloud through the whole pipeline; primary-circle and Klein fits
 - :mod:`topo_helpers.report`       claims as data: verdicts, the reproduction-table renderer, the scoreboard
