@@ -10,14 +10,15 @@ One module per idea (see the book's toolkit page); the algorithms first, then th
 - :mod:`topo_helpers.entropy`      SED distributions, filter entropy, its decrease and the metric E (paper 000)
 - :mod:`topo_helpers.category`     MBC distributions, category distance (Jensen-Shannon), CD matrix (paper 000)
 - :mod:`topo_helpers.filters`      3x3 patches, DCT coordinates, idealised primary-circle / Klein filters
-- :mod:`topo_helpers.cloud`        one filter cloud through the whole pipeline; primary-circle and Klein fits
+- :mod:`topo_helpers.patches`      the patch spaces' fits and namers: primary circle, three circles, Klein bottle
+- :mod:`topo_helpers.cloud`        one filter cloud through the whole pipeline (rho, barcodes, Mapper, circle rule)
 - :mod:`topo_helpers.report`       claims as data: verdicts, the reproduction-table renderer, the scoreboard
 - :mod:`topo_helpers.data`         loaders for the real data sets (local folder, then official download)
 - :mod:`topo_helpers.models`       the papers' CNNs M(X,Y,Z), C(X,Y,Z), LeNet
 - :mod:`topo_helpers.train`        training many networks at once, checkpoints, cache
 - :mod:`topo_helpers.zoo`          trained networks as data: manifests, checksums, ``python -m topo_helpers.zoo``
-- :mod:`topo_helpers.generalisation`  the MNIST chapters' runs, fixed first layers, cross-domain accuracy
-- :mod:`topo_helpers.cifar`        CIFAR-10 greyscale conversion, shared runs, the three-circle fit
+- :mod:`topo_helpers.generalisation`  the MNIST chapters' runs, cross-domain accuracy, learning-curve speed-ups
+- :mod:`topo_helpers.cifar`        CIFAR-10 greyscale conversion, shared runs, per-channel filters
 - :mod:`topo_helpers.pruning`      first-epoch checkpoints and first-layer pruning (paper 000)
 - :mod:`topo_helpers.vgg`          pretrained VGG16/19 kernels
 - :mod:`topo_helpers.book`         executing the chapters (jupytext -> papermill) with a profile

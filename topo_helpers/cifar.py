@@ -28,6 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from .patches import (  # noqa: F401  (re-exported: their home is topo_helpers.patches)
+    circle_model_fit,
+    circle_model_sample,
+    diluted_model_sample,
+)
+
 __all__ = [
     "GREY_WEIGHTS",
     "CifarArrays",
@@ -215,7 +221,6 @@ def channel_filters(weights: np.ndarray, channel: int, normalise: bool = True) -
 
 # --------------------------------------------------------------------------- colour chapter helpers
 
-_FINE = 3600  # angles of the idealised circles (as topo_helpers.cloud's primary-circle fit)
 
 
 def scaled_resolution(resolution: int, n_used: int, n_full: int, minimum: int = 3) -> int:
@@ -246,70 +251,6 @@ def scaled_resolution(resolution: int, n_used: int, n_full: int, minimum: int = 
         return int(resolution)
     r = int(round(resolution * np.sqrt(n_used / n_full)))
     return int(min(resolution, max(r, minimum)))
-
-
-def circle_model_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
-                     min_share: float = 0.25) -> dict[str, Any]:
-    """Place each normalised 3x3 filter on the three-circle model of Carlsson et al. (2008).
-
-    The model is the primary circle (linear gradients, all orientations) and the two secondary
-    circles ``cos(t) u + sin(t) (3 u^2 - 2)`` with ``u = x`` (vertical structures) or ``u = y``
-    (horizontal ones); each secondary circle meets the primary one in two points (``t = 0, pi``,
-    the pure gradients along ``u``) and passes through the light and dark *lines* (``t = pi/2,
-    3 pi/2``). Every point is matched to the nearest of 3,600 idealised filters on each circle
-    (Euclidean in R^9) and assigned to the nearest circle, or to ``"off"`` when all three are
-    farther than ``near``.
-
-    Parameters
-    ----------
-    X : array_like, shape (N, 9)
-        Mean-centred, unit-norm filters.
-    near : float
-        Distance below which a point is on a circle (0.5 as :func:`topo_helpers.cloud.primary_circle_fit`).
-    n_bins : int
-        Angle bins per circle for the coverage.
-    min_share : float
-        A bin is covered when it holds at least ``min_share / n_bins`` of the points near that circle.
-
-    Returns
-    -------
-    dict
-        ``assigned``: (N,) array of ``"primary"``, ``"secondary x"``, ``"secondary y"`` or ``"off"``;
-        ``frac``: fraction of points assigned to each of those four; ``coverage``: for each circle,
-        the fraction of its angle bins covered by the points within ``near`` of it (whichever
-        circle they were assigned to); ``line_frac``: fraction of all points within ``near`` of a
-        secondary circle's *line* half (``|sin t| > cos(pi/4)``), i.e. on a secondary circle and
-        away from the primary one -- the part of the model beyond the primary circle.
-    """
-    from scipy.spatial import cKDTree
-
-    from .cloud import angle_coverage
-    from .filters import primary_circle_patches, secondary_circle_patches
-
-    A = np.asarray(X, dtype=np.float64)
-    if A.ndim != 2 or A.shape[1] != 9 or len(A) == 0:
-        raise ValueError(f"X must be a non-empty (N, 9) array of normalised 3x3 filters; got shape {A.shape}")
-    if near <= 0 or n_bins < 1:
-        raise ValueError(f"near must be positive and n_bins >= 1; got {near}, {n_bins}")
-    names = ("primary", "secondary x", "secondary y")
-    circles = (primary_circle_patches(_FINE), secondary_circle_patches(_FINE, "x"),
-               secondary_circle_patches(_FINE, "y"))
-    D, J = [], []
-    for C in circles:
-        d, j = cKDTree(C).query(A)
-        D.append(d)
-        J.append(j)
-    D, J = np.stack(D), np.stack(J)
-    best = np.argmin(D, axis=0)
-    assigned = np.array([names[b] for b in best], dtype=object)
-    assigned[D.min(axis=0) >= near] = "off"
-    assigned = assigned.astype(str)
-    frac = {n: float(np.mean(assigned == n)) for n in (*names, "off")}
-    coverage = {n: angle_coverage(J[i][D[i] < near], _FINE, n_bins, min_share) for i, n in enumerate(names)}
-    t = 2 * np.pi * J[1:] / _FINE
-    on_line = (D[1:] < near) & (np.abs(np.sin(t)) > np.cos(np.pi / 4))
-    return {"assigned": assigned, "frac": frac, "coverage": coverage,
-            "line_frac": float(np.mean(on_line.any(axis=0)))}
 
 
 def channel_cosines(weights: np.ndarray) -> np.ndarray:
@@ -343,79 +284,3 @@ def channel_cosines(weights: np.ndarray) -> np.ndarray:
     return np.stack([np.sum(U[:, a] * U[:, b], axis=1) for a, b in ((0, 1), (0, 2), (1, 2))], axis=1)
 
 
-def circle_model_sample(n: int, model: str = "three", noise: float = 0.1, seed: int = 0) -> np.ndarray:
-    """Noisy points on an idealised circle model of 3x3 filters: a control for small clouds.
-
-    Parameters
-    ----------
-    n : int
-        Number of points, split as evenly as possible over the model's circles.
-    model : {"primary", "two", "three"}
-        ``"primary"``: the primary circle (one loop); ``"two"``: the primary circle and the
-        secondary circle of vertical structures (``u = x``), which meet in two points -- three
-        independent loops, the topology of the paper's two-circle model (Fig 7); ``"three"``: the
-        primary and both secondary circles (five loops, the three-circle model of Fig 8).
-    noise : float
-        Standard deviation of gaussian noise added to every pixel before mean-centring and
-        renormalising (0.1 moves a unit-norm filter by about 0.28).
-    seed : int
-        Seed of the angles and the noise.
-
-    Returns
-    -------
-    np.ndarray
-        ``(n, 9)`` mean-centred, unit-norm filters, circle by circle.
-    """
-    from .filters import normalise_points, primary_circle_patches, secondary_circle_patches
-
-    circles = {"primary": ("primary",), "two": ("primary", "x"), "three": ("primary", "x", "y")}
-    if model not in circles:
-        raise ValueError(f"model must be one of {sorted(circles)}; got {model!r}")
-    if n < len(circles[model]) or noise < 0:
-        raise ValueError(f"need n >= {len(circles[model])} and noise >= 0; got n={n}, noise={noise}")
-    rng = np.random.default_rng(seed)
-    parts = []
-    for i, c in enumerate(circles[model]):
-        m = n // len(circles[model]) + (1 if i < n % len(circles[model]) else 0)
-        C = primary_circle_patches(_FINE) if c == "primary" else secondary_circle_patches(_FINE, c)
-        parts.append(C[rng.integers(0, _FINE, m)])
-    P = np.vstack(parts) + rng.normal(0.0, noise, (n, 9))
-    return normalise_points(P)[0]
-
-
-def diluted_model_sample(n: int, share: float, model: str = "primary", noise: float = 0.1,
-                         seed: int = 0) -> np.ndarray:
-    """A control of a measured cloud: ``share`` of ``n`` points on a circle model, the rest anywhere.
-
-    A network's cloud is never all on the circle: the circle fit measures what share of it lies
-    near the primary circle. This sample has the same size and that share on the idealised model
-    (:func:`circle_model_sample`, with ``noise``), the rest drawn uniformly from the sphere of
-    mean-centred, unit-norm 3x3 filters. If the book's rule does not see the circle here either,
-    a cloud of this size and composition cannot show it, and "no circle" is inconclusive.
-
-    Parameters
-    ----------
-    n : int
-        Points in all (the measured cloud's size).
-    share : float
-        Fraction in [0, 1] of the points on the model (rounded to a whole number of points).
-    model, noise, seed
-        As :func:`circle_model_sample`.
-
-    Returns
-    -------
-    np.ndarray
-        ``(n, 9)`` mean-centred, unit-norm filters: the model's points first, then the others.
-    """
-    from .filters import normalise_points
-
-    if not 0.0 <= share <= 1.0 or not np.isfinite(share):
-        raise ValueError(f"share must be a fraction in [0, 1]; got {share!r}")
-    if n < 1:
-        raise ValueError(f"n must be a positive number of points; got {n}")
-    m = int(round(share * n))
-    rng = np.random.default_rng([seed, 1])
-    parts = [circle_model_sample(m, model, noise=noise, seed=seed)] if m else []
-    if n - m:
-        parts.append(normalise_points(rng.normal(size=(n - m, 9)))[0])
-    return np.vstack(parts)

@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from .validate import finite_array, integer, number
+from .patches import (  # noqa: F401  (re-exported: their home is topo_helpers.patches)
+    ORIENTATION_NAMES,
+    angle_coverage,
+    describe_patch,
+    klein_bottle_fit,
+    patch_type_names,
+    patch_types,
+    primary_circle_fit,
+)
+from .validate import integer
 
 __all__ = [
     "CIRCLE_RULE", "CircleTest", "primary_circle_test", "ideal_circle_control",
@@ -23,7 +32,6 @@ __all__ = [
     "patch_types", "patch_type_names", "describe_patch", "angle_coverage",
 ]
 
-_FINE_CIRCLE = 3600
 
 
 def subsample(X: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarray:
@@ -65,53 +73,6 @@ def scaled_k(k: int, n_used: int, n_full: int, k_min: int = 10) -> int:
         return int(min(k, n_used - 1))
     s = int(round(k * n_used / n_full))
     return int(min(max(s, min(k, k_min)), n_used - 1))
-
-
-def primary_circle_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
-                       min_share: float = 0.25) -> dict[str, float]:
-    """How well a cloud of mean-centred, unit-norm 3x3 filters follows the primary circle.
-
-    Each point is matched to the nearest of 3,600 idealised primary-circle filters
-    (linear gradients, :func:`topo_helpers.filters.primary_circle_patches`), Euclidean in R^9.
-
-    Parameters
-    ----------
-    X : array_like, shape (N, 9)
-        Normalised filters (rows of unit norm, mean zero).
-    near : float
-        A point is *near* the circle when its distance is below this (0.5 is about 29 degrees
-        on the unit sphere; two random unit vectors in the 8-dimensional mean-zero space are
-        typically ~1.4 apart).
-    n_bins : int
-        Orientation bins over the circle's full turn (16: 22.5 degrees each).
-    min_share : float
-        A bin is *covered* when it holds at least ``min_share / n_bins`` of the near points
-        (a quarter of its fair share).
-
-    Returns
-    -------
-    dict
-        ``median_distance``; ``frac_near`` (fraction of points near the circle); ``coverage``
-        (fraction of orientation bins covered by the near points; 1.0 = every edge orientation,
-        the signature of a full circle rather than a few edge clusters); ``n_near``.
-    """
-    from scipy.spatial import cKDTree
-
-    from .filters import primary_circle_patches
-
-    A = finite_array(X, "X")
-    if A.ndim != 2 or A.shape[1] != 9:
-        raise ValueError(f"X must be (N, 9) normalised 3x3 filters; got shape {A.shape}")
-    if len(A) == 0:
-        raise ValueError("X is empty")
-    near = number(near, "near", 0, open_min=True)
-    circle = primary_circle_patches(_FINE_CIRCLE)
-    d, j = cKDTree(circle).query(A)
-    is_near = d < near
-    n_near = int(is_near.sum())
-    coverage = angle_coverage(j[is_near], _FINE_CIRCLE, n_bins, min_share)
-    return {"median_distance": float(np.median(d)), "frac_near": float(is_near.mean()),
-            "coverage": coverage, "n_near": n_near}
 
 
 #: The book's one primary-circle rule (001 §V: "the primary circle" is a loop of edge filters through
@@ -230,20 +191,6 @@ def ideal_circle_control(X: np.ndarray, k: int | None = None, p: float | None = 
     S = diluted_model_sample(len(A), share, "primary", noise=noise, seed=seed)
     res = analyse_cloud(S, k, p, mapper=False, n_landmarks=n_landmarks, nu=nu, seed=seed)
     return res.circle_test()
-
-
-def angle_coverage(index: np.ndarray, n_angles: int, n_bins: int = 16, min_share: float = 0.25) -> float:
-    """Share of ``n_bins`` angle bins covered by points matched to a circle of ``n_angles`` samples.
-
-    ``index`` holds, for every point near the circle, the index (0 .. ``n_angles - 1``) of its
-    nearest sample. A bin is covered when it holds at least ``min_share / n_bins`` of those points
-    (a quarter of its fair share by default). 0.0 when ``index`` is empty.
-    """
-    index = np.asarray(index, dtype=np.int64)
-    if index.size == 0:
-        return 0.0
-    bins = np.bincount((index * n_bins) // n_angles, minlength=n_bins)
-    return float(np.mean(bins >= min_share * index.size / n_bins))
 
 
 @dataclass
@@ -380,94 +327,6 @@ def analyse_cloud(
     return CloudAnalysis(len(A), k, p, core, bc, g, primary_circle_fit(core), timings)
 
 
-def klein_bottle_fit(X: np.ndarray, far: float = 0.5, grid: int = 120) -> dict[str, float]:
-    """How much of a cloud of normalised 3x3 filters lies *off* the idealised Klein bottle.
-
-    Each point is matched to the nearest of ``grid x grid`` Klein-bottle filters
-    (:func:`topo_helpers.filters.klein_bottle_patches`), Euclidean in R^9.
-
-    Returns
-    -------
-    dict
-        ``median_distance`` and ``frac_far`` (fraction of points farther than ``far``: patch types
-        with no counterpart in the Klein-bottle model, 001 §V-C).
-    """
-    from scipy.spatial import cKDTree
-
-    from .filters import klein_bottle_patches
-
-    A = np.asarray(X, dtype=np.float64)
-    if A.ndim != 2 or A.shape[1] != 9 or len(A) == 0:
-        raise ValueError(f"X must be a non-empty (N, 9) array of normalised 3x3 filters; got {A.shape}")
-    d, _ = cKDTree(klein_bottle_patches(grid, grid)).query(A)
-    return {"median_distance": float(np.median(d)), "frac_far": float(np.mean(d > far))}
-
-
 #: Names of the four orientation bins of :func:`patch_types` (the direction of the stripe or edge).
-ORIENTATION_NAMES = ("horizontal", "diagonal /", "vertical", "diagonal \\")
 
 
-def patch_types(P: np.ndarray, far: float = 0.5, grid: int = 180) -> dict[str, np.ndarray]:
-    """Name each normalised 3x3 patch after its nearest point of the idealised Klein bottle.
-
-    The Klein bottle of Carlsson et al. (2008) holds the patches ``c s^2 + d s`` with
-    ``s = cos(theta) x + sin(theta) y`` and ``(c, d) = (sin phi, cos phi)``: ``phi = 0`` is the
-    linear *edge* of gradient direction ``theta`` (the primary circle), ``phi = pi/2`` the
-    quadratic *line* (a bright or dark stripe). A patch is called
-
-    * ``"edge"`` when its nearest Klein-bottle patch is closer to linear (``|cos phi| >= |sin phi|``),
-    * ``"line"`` otherwise,
-    * ``"other"`` when it is farther than ``far`` from the Klein bottle.
-
-    The orientation is that of the stripe or edge itself (perpendicular to ``theta``), in degrees
-    in [0, 180): 0 = horizontal, 90 = vertical; ``orientation_bin`` rounds it to the nearest of
-    :data:`ORIENTATION_NAMES` (0, 45, 90, 135 degrees).
-
-    Parameters
-    ----------
-    P : array_like, shape (N, 9)
-        Mean-centred, unit-norm patches (row-major 3x3; y grows downwards).
-    far : float
-        Distance beyond which a patch is ``"other"``.
-    grid : int
-        Resolution of the Klein bottle (``grid`` angles theta times ``grid`` angles phi).
-
-    Returns
-    -------
-    dict
-        ``kind`` (str array), ``orientation`` (degrees), ``orientation_bin`` (0..3), ``distance``.
-    """
-    from scipy.spatial import cKDTree
-
-    from .filters import klein_bottle_patches
-
-    A = np.asarray(P, dtype=np.float64)
-    if A.ndim != 2 or A.shape[1] != 9 or len(A) == 0:
-        raise ValueError(f"P must be a non-empty (N, 9) array of normalised 3x3 patches; got {A.shape}")
-    if not np.all(np.isfinite(A)):
-        raise ValueError("P contains NaN or infinite values")
-    if grid < 4:
-        raise ValueError(f"grid must be at least 4; got {grid}")
-    d, j = cKDTree(klein_bottle_patches(grid, grid)).query(A)
-    theta = np.pi * (j // grid) / grid
-    phi = 2 * np.pi * (j % grid) / grid
-    kind = np.where(np.abs(np.cos(phi)) >= np.abs(np.sin(phi)), "edge", "line").astype(object)
-    kind[d > far] = "other"
-    orientation = (np.degrees(theta) + 90.0) % 180.0
-    obin = np.round(orientation / 45.0).astype(int) % 4
-    return {"kind": kind.astype(str), "orientation": orientation, "orientation_bin": obin, "distance": d}
-
-
-def patch_type_names(P: np.ndarray, far: float = 0.5) -> np.ndarray:
-    """Short names of normalised 3x3 patches, e.g. ``"vertical line"``, ``"diagonal / edge"``, ``"other"``.
-
-    The kind and orientation bin of :func:`patch_types`, joined.
-    """
-    t = patch_types(P, far=far)
-    return np.array([k if k == "other" else f"{ORIENTATION_NAMES[b]} {k}"
-                     for k, b in zip(t["kind"], t["orientation_bin"])])
-
-
-def describe_patch(P: np.ndarray, far: float = 0.5) -> str:
-    """The :func:`patch_type_names` name of one normalised 3x3 patch."""
-    return str(patch_type_names(np.asarray(P, dtype=np.float64).reshape(1, 9), far=far)[0])

@@ -22,7 +22,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import filters as _filters
+from .patches import (  # noqa: F401  (re-exported: their home is topo_helpers.patches)
+    distance_to_patches,
+    filter_bank,
+    gradient_angles,
+)
 from .train import TrainConfig, TrainResult, prep_input
 
 __all__ = [
@@ -36,43 +40,6 @@ __all__ = [
     "core_barcodes",
     "gradient_angles",
 ]
-
-
-def filter_bank(kind: str, n: int = 64, seed: int = 0) -> np.ndarray:
-    """A bank of ``n`` 3x3 filters in torch layout ``(n, 1, 3, 3)``, each mean-zero and unit-norm.
-
-    Parameters
-    ----------
-    kind
-        ``"circle"`` (primary circle, ``n`` equally spaced angles), ``"klein"`` (Klein bottle on a
-        ``sqrt(n) x sqrt(n)`` grid of its angles; ``n`` must be a square) or ``"gaussian"``
-        (i.i.d. standard normal entries, then mean-centred and normalised).
-    n
-        Number of filters.
-    seed
-        Seed of the gaussian bank (ignored otherwise).
-
-    Returns
-    -------
-    np.ndarray
-        ``(n, 1, 3, 3)`` float32.
-    """
-    if n < 1:
-        raise ValueError("n must be >= 1")
-    if kind == "circle":
-        P = _filters.primary_circle_patches(n)
-    elif kind == "klein":
-        s = int(round(np.sqrt(n)))
-        if s * s != n:
-            raise ValueError(f"the Klein bank needs a square number of filters; got {n}")
-        P = _filters.klein_bottle_patches(s, s)
-    elif kind == "gaussian":
-        G = np.random.default_rng(seed).standard_normal((n, 9))
-        P, keep = _filters.normalise_points(G)
-        assert keep.all()
-    else:
-        raise ValueError(f"unknown bank {kind!r}: use 'circle', 'klein' or 'gaussian'")
-    return np.ascontiguousarray(P.reshape(n, 1, 3, 3), dtype=np.float32)
 
 
 def mnist_config(
@@ -216,21 +183,6 @@ def speedup(iterations: Sequence[int], baseline: Sequence[float], other: Sequenc
     return a / b
 
 
-def distance_to_patches(X: np.ndarray, model: np.ndarray) -> np.ndarray:
-    """Euclidean distance of every point of ``X`` (n, 9) to the nearest row of ``model`` (m, 9).
-
-    Both are expected mean-centred and unit-norm (points on S^7), e.g. ``spatial_filters(W)`` and
-    ``primary_circle_patches(3600)``; a filter and its negative are different points.
-    """
-    from scipy.spatial import cKDTree
-
-    X = np.asarray(X, dtype=np.float64)
-    model = np.asarray(model, dtype=np.float64)
-    if X.ndim != 2 or model.ndim != 2 or X.shape[1] != model.shape[1]:
-        raise ValueError(f"shapes {X.shape} and {model.shape} do not match")
-    return cKDTree(model).query(X)[0]
-
-
 def core_barcodes(
     X: np.ndarray,
     k: int,
@@ -259,17 +211,3 @@ def core_barcodes(
     return core, bc
 
 
-def gradient_angles(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Orientation of 3x3 filters in the plane of the linear gradients.
-
-    Projects each row of ``X`` (n, 9), row-major pixels, on the unit horizontal and vertical
-    gradient patches (``x`` and ``y`` of the primary circle). Returns ``(angle, r)``: the angle
-    ``atan2(<f, y>, <f, x>)`` in ``[-pi, pi)`` and the length ``r`` of the projection (1 for a
-    unit-norm filter *on* the primary circle, 0 for one orthogonal to it).
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 9:
-        raise ValueError(f"expected (n, 9) filters; got {X.shape}")
-    gx, gy = _filters.primary_circle_patches(4)[[0, 1]]
-    a, b = X @ gx, X @ gy
-    return np.arctan2(b, a), np.hypot(a, b)
