@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from topo_helpers import category, clique, cloud, density, entropy, filters, mapper, validate
+from topo_helpers import category, clique, cloud, density, entropy, filters, mapper, models, validate
 
 # --- the mistakes, each now a ValueError ---------------------------------------------------------
 
@@ -52,6 +52,8 @@ from topo_helpers import category, clique, cloud, density, entropy, filters, map
         (lambda: filters.sample_patches([], 4), "at least one image"),
         (lambda: filters.sample_patches([np.ones((5, 5))], 0), "at least 1"),
         (lambda: filters.sample_patches([np.full((5, 5), np.inf)], 2), "NaN or infinite"),
+        (lambda: models.MNet(2.5, 32, 64), "X must be an integer"),
+        (lambda: models.CNet(64, -1, 64), "Y must be at least 0"),
     ],
 )
 def test_bad_input_is_a_value_error(call, match):

@@ -40,6 +40,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .validate import integer
+
 __all__ = [
     "MNet",
     "CNet",
@@ -56,6 +58,11 @@ __all__ = [
 def _trunc_normal_(t: torch.Tensor, std: float) -> None:
     """TensorFlow's ``truncated_normal``: normal(0, std) cut at two std."""
     nn.init.trunc_normal_(t, mean=0.0, std=std, a=-2.0 * std, b=2.0 * std)
+
+
+def _widths(X: Any, Y: Any, Z: Any) -> tuple[int, int, int]:
+    """The channel counts ``(X, Y, Z)`` of M or C as integers >= 0 (0 removes that layer)."""
+    return tuple(integer(v, name, minimum=0) for v, name in zip((X, Y, Z), "XYZ"))
 
 
 class LocalResponseNorm(nn.Module):
@@ -153,9 +160,7 @@ class MNet(nn.Module):
         n_classes: int = 10,
     ) -> None:
         super().__init__()
-        if min(X, Y, Z) < 0:
-            raise ValueError("X, Y, Z must be >= 0")
-        self.arch = (X, Y, Z)
+        self.arch = X, Y, Z = _widths(X, Y, Z)
         c, s = in_channels, image_size
         self.conv1 = nn.Conv2d(c, X, 3, padding=1) if X else None
         if X:
@@ -234,9 +239,7 @@ class CNet(nn.Module):
         n_classes: int = 10,
     ) -> None:
         super().__init__()
-        if min(X, Y, Z) < 0:
-            raise ValueError("X, Y, Z must be >= 0")
-        self.arch = (X, Y, Z)
+        self.arch = X, Y, Z = _widths(X, Y, Z)
         self.pool1 = bool(pool1)
         c = in_channels if in_channels is not None else (3 if colour else 1)
         s = image_size
