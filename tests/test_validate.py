@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from topo_helpers import category, clique, cloud, density, entropy, filters, mapper, models, validate
+from topo_helpers import category, clique, cloud, density, entropy, filters, mapper, models, patches, validate
 
 # --- the mistakes, each now a ValueError ---------------------------------------------------------
 
@@ -53,6 +53,10 @@ from topo_helpers import category, clique, cloud, density, entropy, filters, map
         (lambda: filters.sample_patches([np.ones((5, 5))], 0), "at least 1"),
         (lambda: filters.sample_patches([np.full((5, 5), np.inf)], 2), "NaN or infinite"),
         (lambda: models.MNet(2.5, 32, 64), "X must be an integer"),
+        (lambda: patches.klein_bottle_fit(np.full((2, 9), np.nan)), "NaN"),
+        (lambda: patches.circle_model_fit(np.full((2, 9), np.inf)), "NaN or infinite"),
+        (lambda: patches.gradient_angles(np.ones((2, 8))), r"\(N, 9\)"),
+        (lambda: mapper.gap_cut(np.zeros((3, 2)), n_bins=2.5), "n_bins must be an integer"),
         (lambda: models.CNet(64, -1, 64), "Y must be at least 0"),
     ],
 )

@@ -222,7 +222,6 @@ def channel_filters(weights: np.ndarray, channel: int, normalise: bool = True) -
 # --------------------------------------------------------------------------- colour chapter helpers
 
 
-
 def scaled_resolution(resolution: int, n_used: int, n_full: int, minimum: int = 3) -> int:
     """A Mapper resolution for a cloud of ``n_used`` points, scaled from the paper's ``n_full``.
 

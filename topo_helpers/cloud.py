@@ -33,7 +33,6 @@ __all__ = [
 ]
 
 
-
 def subsample(X: np.ndarray, max_points: int | None, seed: int = 0) -> np.ndarray:
     """At most ``max_points`` rows of ``X``, drawn without replacement (seeded); all if None or fewer.
 
@@ -325,8 +324,3 @@ def analyse_cloud(
         g = _mapper.mapper_graph(core, resolution=resolution, gain=gain, min_cluster_size=min_cluster_size)
         timings["mapper"] = time.perf_counter() - t0
     return CloudAnalysis(len(A), k, p, core, bc, g, primary_circle_fit(core), timings)
-
-
-#: Names of the four orientation bins of :func:`patch_types` (the direction of the stripe or edge).
-
-

@@ -199,8 +199,7 @@ def gap_cut(Y: np.ndarray, n_bins: int = 10, span: str = "diameter") -> np.ndarr
 
     Y = finite_array(Y, "Y", ndim=2)
     m = Y.shape[0]
-    if int(n_bins) < 2:
-        raise ValueError(f"n_bins must be >= 2, got {n_bins}")
+    n_bins = integer(n_bins, "n_bins", minimum=2)
     if span not in ("diameter", "heights"):
         raise ValueError(f"span must be 'diameter' or 'heights', got {span!r}")
     if m < 2:
@@ -212,7 +211,7 @@ def gap_cut(Y: np.ndarray, n_bins: int = 10, span: str = "diameter") -> np.ndarr
     Z = linkage(D, method="single")
     h = Z[:, 2]
     if span == "diameter":
-        edges = np.linspace(0.0, max(diam, float(h.max())), int(n_bins) + 1)
+        edges = np.linspace(0.0, max(diam, float(h.max())), n_bins + 1)
         counts, _ = np.histogram(h, bins=edges)
         empty = np.flatnonzero(counts[:-1] == 0)
         # a gap separates merge heights: empty bins below the lowest height are not gaps
@@ -225,7 +224,7 @@ def gap_cut(Y: np.ndarray, n_bins: int = 10, span: str = "diameter") -> np.ndarr
         hmin, hmax = float(h.min()), float(h.max())
         if not hmax - hmin > 1e-9 * hmax:  # equal heights (up to rounding): no gap
             return np.zeros(m, dtype=int)
-        edges = np.linspace(hmin, hmax, int(n_bins) + 1)
+        edges = np.linspace(hmin, hmax, n_bins + 1)
         counts, _ = np.histogram(h, bins=edges)
         empty = np.flatnonzero(counts == 0)
     if empty.size == 0:
@@ -287,8 +286,7 @@ class GapCut:
 
     def fit(self, X: np.ndarray, y: Any = None, sample_weight: Any = None) -> GapCut:
         """Cluster the rows of ``X`` (Euclidean distances; VNE-scale them first for the papers' metric)."""
-        n_bins = integer(self.n_bins, "n_bins", minimum=2)
-        self.labels_ = gap_cut(X, n_bins=n_bins, span=self.span)
+        self.labels_ = gap_cut(X, n_bins=self.n_bins, span=self.span)
         return self
 
     def fit_predict(self, X: np.ndarray, y: Any = None, sample_weight: Any = None) -> np.ndarray:
@@ -648,8 +646,7 @@ def mapper_graph(
     X = _validate_X(X)
     N = X.shape[0]
     _check_cover_params(resolution, gain)
-    if int(n_bins) < 2:
-        raise ValueError(f"n_bins must be >= 2, got {n_bins}")
+    n_bins = integer(n_bins, "n_bins", minimum=2)
     if int(min_cluster_size) < 1:
         raise ValueError(f"min_cluster_size must be >= 1, got {min_cluster_size}")
     if gap_span not in ("diameter", "heights"):
@@ -682,7 +679,7 @@ def mapper_graph(
 
     custom = clusterer is not None
     if not custom:
-        clusterer = GapCut(n_bins=int(n_bins), span=gap_span)
+        clusterer = GapCut(n_bins=n_bins, span=gap_span)
     elif not callable(getattr(clusterer, "fit_predict", None)):
         raise ValueError(f"clusterer must have a fit_predict(X) method (a scikit-learn clusterer); got {clusterer!r}")
     nodes, node_cover = [], []
@@ -702,7 +699,7 @@ def mapper_graph(
         "gain": float(gain),
         "overlap": _overlap(gain),
         "metric": metric,
-        "n_bins": int(n_bins),
+        "n_bins": n_bins,
         "gap_span": gap_span,
         "min_cluster_size": int(min_cluster_size),
         "n_points": N,

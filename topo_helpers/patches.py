@@ -42,6 +42,15 @@ __all__ = [
 ]
 
 _FINE_CIRCLE = 3600  # angles of the idealised circles the fits measure against
+def _filters_9(X: object, name: str = "X", min_rows: int = 1) -> np.ndarray:
+    """``X`` as a finite float64 ``(N, 9)`` array of 3x3 filters (at least ``min_rows`` of them)."""
+    A = finite_array(X, name)
+    if A.ndim != 2 or A.shape[1] != 9 or len(A) < min_rows:
+        need = "a non-empty " if min_rows else "an "
+        raise ValueError(f"{name} must be {need}(N, 9) array of normalised 3x3 filters; got shape {A.shape}")
+    return A
+
+
 #: Names of the four orientation bins of :func:`patch_types` (0, 45, 90, 135 degrees).
 ORIENTATION_NAMES = ("horizontal", "diagonal /", "vertical", "diagonal \\")
 
@@ -78,11 +87,7 @@ def primary_circle_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
 
     from .filters import primary_circle_patches
 
-    A = finite_array(X, "X")
-    if A.ndim != 2 or A.shape[1] != 9:
-        raise ValueError(f"X must be (N, 9) normalised 3x3 filters; got shape {A.shape}")
-    if len(A) == 0:
-        raise ValueError("X is empty")
+    A = _filters_9(X)
     near = number(near, "near", 0, open_min=True)
     circle = primary_circle_patches(_FINE_CIRCLE)
     d, j = cKDTree(circle).query(A)
@@ -123,9 +128,7 @@ def klein_bottle_fit(X: np.ndarray, far: float = 0.5, grid: int = 120) -> dict[s
 
     from .filters import klein_bottle_patches
 
-    A = np.asarray(X, dtype=np.float64)
-    if A.ndim != 2 or A.shape[1] != 9 or len(A) == 0:
-        raise ValueError(f"X must be a non-empty (N, 9) array of normalised 3x3 filters; got {A.shape}")
+    A = _filters_9(X)
     d, _ = cKDTree(klein_bottle_patches(grid, grid)).query(A)
     return {"median_distance": float(np.median(d)), "frac_far": float(np.mean(d > far))}
 
@@ -164,11 +167,7 @@ def patch_types(P: np.ndarray, far: float = 0.5, grid: int = 180) -> dict[str, n
 
     from .filters import klein_bottle_patches
 
-    A = np.asarray(P, dtype=np.float64)
-    if A.ndim != 2 or A.shape[1] != 9 or len(A) == 0:
-        raise ValueError(f"P must be a non-empty (N, 9) array of normalised 3x3 patches; got {A.shape}")
-    if not np.all(np.isfinite(A)):
-        raise ValueError("P contains NaN or infinite values")
+    A = _filters_9(P, "P")
     if grid < 4:
         raise ValueError(f"grid must be at least 4; got {grid}")
     d, j = cKDTree(klein_bottle_patches(grid, grid)).query(A)
@@ -233,9 +232,7 @@ def circle_model_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
 
     from .filters import primary_circle_patches, secondary_circle_patches
 
-    A = np.asarray(X, dtype=np.float64)
-    if A.ndim != 2 or A.shape[1] != 9 or len(A) == 0:
-        raise ValueError(f"X must be a non-empty (N, 9) array of normalised 3x3 filters; got shape {A.shape}")
+    A = _filters_9(X)
     if near <= 0 or n_bins < 1:
         raise ValueError(f"near must be positive and n_bins >= 1; got {near}, {n_bins}")
     names = ("primary", "secondary x", "secondary y")
@@ -397,9 +394,7 @@ def gradient_angles(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``atan2(<f, y>, <f, x>)`` in ``[-pi, pi)`` and the length ``r`` of the projection (1 for a
     unit-norm filter *on* the primary circle, 0 for one orthogonal to it).
     """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 9:
-        raise ValueError(f"expected (n, 9) filters; got {X.shape}")
+    X = _filters_9(X, min_rows=0)
     gx, gy = _filters.primary_circle_patches(4)[[0, 1]]
     a, b = X @ gx, X @ gy
     return np.arctan2(b, a), np.hypot(a, b)
