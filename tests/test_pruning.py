@@ -57,3 +57,19 @@ def test_criteria_and_curves():
     assert len(set(order)) == 3
     curve = pr.pruning_curve(net, order, xt[:32], y[:32])
     assert curve.shape == (4,) and np.all((curve >= 0) & (curve <= 1))
+
+
+def test_single_removal_order_ranks_by_the_accuracy_after_one_removal():
+    x, y = _toy(128)
+    run = pr.train_first_epoch(x, y, x[:64], y[:64], batch_size=32, n_batches=4, checkpoint_every=4,
+                               keep_state_every=4, seed=0, n_classes=2)
+    net = run.model(4)
+    xt = pr.to_tensor(x[:64])
+    order = pr.single_removal_order(net, xt, y[:64])
+    assert sorted(order) == list(range(20))
+    after = [pr.evaluate(pr.remove_filters(net, [k]), xt, y[:64]) for k in order]
+    assert all(a >= b for a, b in zip(after, after[1:]))          # least harmful removal first
+    # ties keep the smaller index first
+    for a, b, ka, kb in zip(after, after[1:], order, order[1:]):
+        if a == b:
+            assert ka < kb

@@ -35,6 +35,7 @@ __all__ = [
     "remove_filters",
     "taylor_scores",
     "greedy_oracle_order",
+    "single_removal_order",
     "pruning_curve",
 ]
 
@@ -288,6 +289,32 @@ def greedy_oracle_order(model: nn.Module, x: torch.Tensor, y: np.ndarray, n_remo
                 best, best_acc = k, a
         removed.append(best)
     return removed
+
+
+def single_removal_order(model: nn.Module, x: torch.Tensor, y: np.ndarray) -> list[int]:
+    """Oracle pruning order from single removals: each filter removed alone, the least harmful first.
+
+    Molchanov et al. (2017)'s oracle ranking: the change when one unit alone is removed, here the
+    accuracy on ``x, y``; unlike :func:`greedy_oracle_order` the ranking is computed once, on the
+    whole network, and never looks at filters removed together.
+
+    Parameters
+    ----------
+    model : nn.Module
+        A LeNet.
+    x, y
+        Images (tensor) and labels on which the accuracy is measured (keep them apart from the
+        images the pruning curve is measured on).
+
+    Returns
+    -------
+    list of int
+        Filter indices, the one whose removal alone keeps the accuracy highest first (ties: the
+        smaller index first).
+    """
+    K = model.conv1.weight.shape[0]
+    after = np.array([evaluate(remove_filters(model, [k]), x, y) for k in range(K)])
+    return [int(k) for k in np.argsort(-after, kind="stable")]
 
 
 def pruning_curve(model: nn.Module, order: Sequence[int], x: torch.Tensor, y: np.ndarray) -> np.ndarray:
