@@ -24,6 +24,7 @@ from .patches import (  # noqa: F401  (re-exported: their home is topo_helpers.p
     patch_types,
     primary_circle_fit,
 )
+from .shapes import CIRCLE_RULE, CircleTest, primary_circle_test  # noqa: F401  (re-exported: their home is topo_helpers.shapes)
 from .validate import integer
 
 __all__ = [
@@ -72,86 +73,6 @@ def scaled_k(k: int, n_used: int, n_full: int, k_min: int = 10) -> int:
         return int(min(k, n_used - 1))
     s = int(round(k * n_used / n_full))
     return int(min(max(s, min(k, k_min)), n_used - 1))
-
-
-#: The book's one primary-circle rule (001 §V: "the primary circle" is a loop of edge filters through
-#: every orientation). A cloud shows it when its barcodes have at least ``min_h1`` persistent H1 bars
-#: (``Barcodes.n_persistent``), at least ``min_near`` of its points lie within 0.5 of the idealised
-#: circle, and those points cover at least ``min_coverage`` of the 16 orientation bins
-#: (:func:`primary_circle_fit`). A bar alone can be any loop; edges of a few orientations are clusters,
-#: not a circle. Every chapter judges "the primary circle is there" by :func:`primary_circle_test`.
-#: A cloud with only a minority of its filters near the circle (the papers' *unfiltered* CIFAR-10
-#: layer 1: about a fifth) cannot pass, whatever its size; its idealised control
-#: (:func:`ideal_circle_control`, the same share on an ideal circle) cannot either, so such a verdict
-#: reads inconclusive rather than "no circle". The density filtration rho(k, p) is what lets a
-#: circle of the papers' kind dominate a core.
-CIRCLE_RULE: dict[str, float] = {"min_h1": 1, "min_near": 0.5, "min_coverage": 0.75}
-
-
-@dataclass(frozen=True)
-class CircleTest:
-    """The outcome of :func:`primary_circle_test` on one cloud: the three measurements and the rule's answer."""
-
-    n_points: int
-    n_h1: int
-    frac_near: float
-    coverage: float
-
-    @property
-    def present(self) -> bool:
-        """All three conditions of :data:`CIRCLE_RULE` hold."""
-        r = CIRCLE_RULE
-        return self.n_h1 >= r["min_h1"] and self.frac_near >= r["min_near"] and self.coverage >= r["min_coverage"]
-
-    def short(self) -> str:
-        """``'yes (1 H1, 66% near, 88% of orientations)'``: a table cell."""
-        return (f"{'yes' if self.present else 'no'} ({self.n_h1} H1, {self.frac_near:.0%} near, "
-                f"{self.coverage:.0%} of orientations)")
-
-    def why(self) -> str:
-        """One line naming the conditions that fail (or that all hold)."""
-        r = CIRCLE_RULE
-        fails = [f"{self.n_h1} persistent H1 bar(s) < {r['min_h1']:.0f}"] if self.n_h1 < r["min_h1"] else []
-        if self.frac_near < r["min_near"]:
-            fails.append(f"{self.frac_near:.0%} near the circle < {r['min_near']:.0%}")
-        if self.coverage < r["min_coverage"]:
-            fails.append(f"{self.coverage:.0%} of orientations < {r['min_coverage']:.0%}")
-        return ("the rule holds: " + self.short()) if not fails else "no circle by the rule: " + "; ".join(fails)
-
-
-def primary_circle_test(core: np.ndarray, barcodes: Any) -> CircleTest:
-    """Judge one cloud by :data:`CIRCLE_RULE`.
-
-    Parameters
-    ----------
-    core : array_like, shape (N, 9)
-        The (density-filtered) cloud of mean-centred, unit-norm 3x3 filters.
-    barcodes : topo_helpers.persistence.Barcodes
-        Its barcodes (the persistent-bar rule is ``Barcodes.n_persistent(1)``).
-
-    Returns
-    -------
-    CircleTest
-        ``.present`` is the verdict; ``.why()`` says which condition failed.
-
-    Raises
-    ------
-    ValueError
-        For a cloud that is not ``(N, 9)``, is empty, or holds NaN or inf, or barcodes without
-        ``n_persistent``.
-    """
-    A = np.asarray(core, dtype=np.float64)
-    if A.ndim == 2 and A.shape[1] == 9 and len(A) and not np.isfinite(A).all():
-        raise ValueError("the cloud holds NaN or inf; filter or normalise the filters first (filters.spatial_filters)")
-    if not hasattr(barcodes, "n_persistent"):
-        raise ValueError(f"barcodes must be a topo_helpers.persistence.Barcodes; got {type(barcodes).__name__}")
-    return _circle_test(len(A), barcodes, primary_circle_fit(A))
-
-
-def _circle_test(n_points: int, barcodes: Any, fit: dict[str, float]) -> CircleTest:
-    """:class:`CircleTest` from barcodes and a :func:`primary_circle_fit` already computed."""
-    return CircleTest(n_points=n_points, n_h1=int(barcodes.n_persistent(1)), frac_near=float(fit["frac_near"]),
-                      coverage=float(fit["coverage"]))
 
 
 def ideal_circle_control(X: np.ndarray, k: int | None = None, p: float | None = None, *, n_landmarks: int = 100,
@@ -247,7 +168,7 @@ class CloudAnalysis:
         if self.barcodes is None:
             raise ValueError("no barcodes were computed")
         fit = self.circle or primary_circle_fit(self.core)  # analyse_cloud has made the fit already
-        return _circle_test(len(self.core), self.barcodes, fit)
+        return CircleTest.from_fit(len(self.core), self.barcodes, fit)
 
     def node_patches(self) -> np.ndarray:
         """Mean filter of every Mapper node, ``(n_nodes, 3, 3)``."""
