@@ -319,21 +319,6 @@ UNTESTED: tuple[Untested, ...] = (
              status=NOT_TESTED_YET,
              reason="belongs to 08_vgg16, which cannot judge it: VGG19 is online only and Fig 7's circle is a "
                     "picture with no number to compare layer 13 against (chapter 07's CIFAR run)"),
-    Untested(id="003-5.1-mapper-one-net-layer2", paper="003", section="§5.1", figure="",
-             claim="Mapper of one network's 2,048 layer-2 filters", paper_value="shown",
-             status=NOT_TESTED_YET, reason="belongs to 02_mnist_filters; not yet a row of its table"),
-    Untested(id="000-fig3a-s1-20-to-8", paper="000", section="Interpretation of CNN Filter",
-             figure="Fig 3A", claim="effective kernel: S_1 of one class-7 map from 20 to 8 in 20 iterations",
-             paper_value="20 -> 8", status=NOT_TESTED_YET,
-             reason="belongs to 10_feature_entropy; the paper's 20 and 8 are steps of its authors' code, "
-                    "not yet read that way"),
-    Untested(id="000-fig4a-5-8-spread-15", paper="000", section="Inter-Class Distinguishability",
-             figure="Fig 4A", claim='classes "5" and "8" spread over a range below about 15',
-             paper_value="below ~15", status=NOT_TESTED_YET,
-             reason="belongs to 11_category_distance; its percentiles are printed, not yet a row"),
-    Untested(id="000-fig4b-3-5-not-confused-early", paper="000", section="Inter-Class Distinguishability",
-             figure="Fig 4B", claim='"3" and "5" not confused at early iterations', paper_value="not early",
-             status=NOT_TESTED_YET, reason="belongs to 11_category_distance; not yet a row of its table"),
 )
 """Claims of the papers that no chapter tests yet, with the reason; kept here as data."""
 
