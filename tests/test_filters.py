@@ -129,3 +129,14 @@ def test_patch_shape_errors():
         F.patches_to_dct(np.ones((2, 9)))
     with pytest.raises(ValueError, match=r"\(n, 8\)"):
         F.dct_to_patches(np.zeros((3, 9)))
+
+
+def test_zero_norm_count_counts_the_filters_spatial_filters_drops():
+    W = np.random.default_rng(0).normal(size=(2, 3, 4, 3, 3))
+    W[0, 1, 2] = 0.0            # a dead filter
+    W[1, 0, 0] = 0.7            # a constant filter: zero after mean-centring
+    assert F.zero_norm_count(W) == 2
+    assert len(F.spatial_filters(W)) == 2 * 3 * 4 - 2
+    assert F.zero_norm_count(W[0]) == 1
+    with pytest.raises(ValueError):
+        F.zero_norm_count(np.zeros((3, 3)))

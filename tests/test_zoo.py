@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from topo_helpers import zoo
+from topo_helpers import filters, zoo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,6 +136,7 @@ def test_the_first_networks_are_the_same_from_parts_and_from_the_merged_run(merg
         np.testing.assert_array_equal(merged.accuracies[t], parts.accuracies[t])
     assert merged.accuracies[12].shape == (2,)
     assert "networks 0-1 of 4" in zoo.describe(parts) and "12 iterations" in zoo.describe(parts)
+    assert f"layer 1 {filters.zero_norm_count(parts.conv(1))} of 8" in zoo.describe(parts)   # 2 networks x 4 x 1
     assert zoo.trained_networks("tiny", merged_runs["one"]) == 4  # the merged run: all its networks
     whole = zoo.load("tiny", merged_runs["one"], networks=4)
     assert not whole.partial and whole.conv(2).shape[0] == 4

@@ -33,6 +33,7 @@ __all__ = [
     "dct_to_patches",
     "normalise_points",
     "spatial_filters",
+    "zero_norm_count",
     "primary_circle_patches",
     "secondary_circle_patches",
     "klein_bottle_patches",
@@ -199,6 +200,32 @@ def spatial_filters(weights, normalise: bool = True) -> np.ndarray:
     if not normalise:
         return X
     return normalise_points(X)[0]
+
+
+def zero_norm_count(weights) -> int:
+    """How many spatial filters :func:`spatial_filters` drops: constant (e.g. dead, all-zero) filters.
+
+    A filter whose mean-centred norm is 0 has no direction and cannot be normalised (001 §V's
+    convention); the analyses drop it, and the chapters report how many they dropped.
+
+    Parameters
+    ----------
+    weights
+        Conv kernels ``(out, in, h, w)`` or ``(n_networks, out, in, h, w)``, as :func:`spatial_filters`.
+
+    Returns
+    -------
+    int
+        The number of (output, input) channel pairs whose mean-centred filter has norm 0 (below 1e-12).
+
+    Examples
+    --------
+    >>> W = np.zeros((2, 1, 3, 3)); W[0, 0, 0, 0] = 1.0
+    >>> zero_norm_count(W)
+    1
+    """
+    X = spatial_filters(weights, normalise=False)
+    return int((~normalise_points(X)[1]).sum())
 
 
 def _profile_patches(values: np.ndarray) -> np.ndarray:

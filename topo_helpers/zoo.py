@@ -57,6 +57,7 @@ import torch
 from torch.nn import functional as F
 
 from . import train as _train
+from .filters import zero_norm_count
 from .train import TrainConfig
 
 __all__ = [
@@ -915,11 +916,17 @@ def describe(run: ZooRun) -> str:
     acc = np.asarray(m["accuracy"][str(last)], dtype=float)
     shards = m.get("made", {}).get("shards", [])
     cpu_h = sum(sh.get("cpu_hours", sh.get("train_s", 0.0) / 3600.0) for sh in shards)
+    zero = []
+    for layer, store in ((1, run.conv1), (2, run.conv2)):
+        if store:
+            W = run.conv(layer)
+            zero.append(f"layer {layer} {zero_norm_count(W)} of {int(np.prod(W.shape[:3])):,}")
     return (f"zoo run {run.name!r}: networks 0-{run.n_networks - 1} of {_spec(run.name).n_networks}, {arch}, "
             f"{cfg['iterations']:,} iterations on {cfg['dataset']}, checkpoints {its[0]}-{last:,}\n"
             f"  test accuracy at {last:,}: mean {acc.mean():.1%} (min {acc.min():.1%}, max {acc.max():.1%}, "
             f"all test images); the run so far took {cpu_h:.1f} CPU-hours to train "
-            f"(python -m topo_helpers.zoo verify {run.name})")
+            f"(python -m topo_helpers.zoo verify {run.name})\n"
+            f"  zero-norm spatial filters at {last:,} (dropped before the analysis): {', '.join(zero)}")
 
 
 def verify(root: Path | None = None, names: list[str] | None = None) -> list[str]:
