@@ -203,3 +203,17 @@ def test_circle_rule_errors_say_what_to_do():
         cloud.ideal_circle_control(bad)
     with pytest.raises(ValueError, match="both k and p"):
         cloud.ideal_circle_control(np.eye(9), 5)
+
+
+def test_core_barcodes_is_the_one_pipeline_without_mapper():
+    from topo_helpers import patches
+
+    X = patches.circle_model_sample(120, "primary", noise=0.1, seed=1)
+    core, bc = cloud.core_barcodes(X, 10, 0.5, n_landmarks=30, seed=0)
+    res = cloud.analyse_cloud(X, 10, 0.5, mapper=False, n_landmarks=30, seed=0)
+    np.testing.assert_array_equal(core, res.core)
+    np.testing.assert_array_equal(bc.lifetimes(1), res.barcodes.lifetimes(1))
+    small, _ = cloud.core_barcodes(X[:6], 10, 0.5, n_landmarks=30)   # k clipped to N - 1 = 5
+    assert len(small) == 3
+    with pytest.raises(ValueError):
+        cloud.core_barcodes(X[0], 5, 0.5)

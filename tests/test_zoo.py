@@ -314,7 +314,7 @@ def test_a_stored_run_gives_the_same_topology_with_one_or_two_threads():
     from threadpoolctl import threadpool_limits
 
     from topo_helpers import cloud, filters
-    from topo_helpers.generalisation import core_barcodes
+    from topo_helpers.cloud import core_barcodes
 
     if zoo.trained_networks("mnist") < 2:
         pytest.skip("the committed zoo holds fewer than 2 networks of mnist")

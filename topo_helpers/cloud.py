@@ -29,7 +29,7 @@ from .validate import integer
 
 __all__ = [
     "CIRCLE_RULE", "CircleTest", "primary_circle_test", "ideal_circle_control",
-    "CloudAnalysis", "analyse_cloud", "klein_bottle_fit", "primary_circle_fit", "subsample", "scaled_k",
+    "CloudAnalysis", "analyse_cloud", "core_barcodes", "klein_bottle_fit", "primary_circle_fit", "subsample", "scaled_k",
     "patch_types", "patch_type_names", "describe_patch", "angle_coverage",
 ]
 
@@ -245,3 +245,25 @@ def analyse_cloud(
         g = _mapper.mapper_graph(core, resolution=resolution, gain=gain, min_cluster_size=min_cluster_size)
         timings["mapper"] = time.perf_counter() - t0
     return CloudAnalysis(len(A), k, p, core, bc, g, primary_circle_fit(core), timings)
+
+
+def core_barcodes(X: np.ndarray, k: int, p: float, n_landmarks: int = 100, nu: int = 2, maxdim: int = 1,
+                  seed: int = 0) -> tuple[np.ndarray, Any]:
+    """The core and barcodes of :func:`analyse_cloud` without Mapper: ``(core, barcodes)``.
+
+    A shortcut of the one pipeline for the chapters that need only those two; ``k`` is clipped to
+    ``N - 1`` (a cloud smaller than the scaled ``k``, e.g. one small network at the small profile).
+
+    Returns
+    -------
+    core : np.ndarray
+        The ``floor(p N)`` kept points.
+    barcodes : topo_helpers.persistence.Barcodes
+        Their lazy witness barcodes (landmarks capped at the core size).
+    """
+    A = np.asarray(X, dtype=np.float64)
+    if A.ndim != 2 or len(A) < 2:
+        raise ValueError(f"X must be a cloud (N, d) of at least 2 points; got shape {A.shape}")
+    res = analyse_cloud(A, int(min(k, len(A) - 1)), p, mapper=False, n_landmarks=n_landmarks, nu=nu, seed=seed,
+                        maxdim=maxdim)
+    return res.core, res.barcodes

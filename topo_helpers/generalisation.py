@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .cloud import core_barcodes  # noqa: F401  (re-exported: its home is topo_helpers.cloud)
 from .patches import (  # noqa: F401  (re-exported: their home is topo_helpers.patches)
     distance_to_patches,
     filter_bank,
@@ -181,33 +182,5 @@ def speedup(iterations: Sequence[int], baseline: Sequence[float], other: Sequenc
     if not (np.isfinite(a) and np.isfinite(b)) or b <= 0:
         return float("nan")
     return a / b
-
-
-def core_barcodes(
-    X: np.ndarray,
-    k: int,
-    p: float,
-    n_landmarks: int = 100,
-    nu: int = 2,
-    maxdim: int = 1,
-    seed: int = 0,
-):
-    """rho(k, p) of a point cloud followed by lazy-witness barcodes of the kept points.
-
-    ``k`` is clipped to ``N - 1`` and the number of landmarks to the number of kept points
-    (small clouds at the small profile).
-
-    Returns
-    -------
-    core, barcodes
-        The kept points ``(floor(p N), d)`` and their :class:`~topo_helpers.persistence.Barcodes`.
-    """
-    from .density import density_filter
-    from .persistence import witness_barcodes
-
-    X = np.asarray(X, dtype=np.float64)
-    core = density_filter(X, k=int(min(k, len(X) - 1)), p=p)
-    bc = witness_barcodes(core, n_landmarks=int(min(n_landmarks, len(core))), nu=nu, maxdim=maxdim, seed=seed)
-    return core, bc
 
 
