@@ -13,6 +13,7 @@ One module per idea (see the book's toolkit page); the algorithms first, then th
 - :mod:`topo_helpers.patches`      the patch spaces' fits and namers: primary circle, three circles, Klein bottle
 - :mod:`topo_helpers.cloud`        one filter cloud through the whole pipeline (rho, barcodes, Mapper, circle rule)
 - :mod:`topo_helpers.shapes`       one stated rule per shape (circle, two and three circles, Klein bottle, clusters), verdicts
+- :mod:`topo_helpers.network`      your own network: the whole analysis of any model's conv layer in a few lines
 - :mod:`topo_helpers.report`       claims as data: verdicts, the reproduction-table renderer, the scoreboard
 - :mod:`topo_helpers.data`         loaders for the real data sets (local folder, then official download)
 - :mod:`topo_helpers.models`       the papers' CNNs M(X,Y,Z), C(X,Y,Z), LeNet
