@@ -70,6 +70,17 @@ def test_layers_are_found_by_name_and_constant_filters_counted():
     assert "5 constant ones dropped" in res.summary()
 
 
+def test_a_list_pools_the_filters_of_several_networks():
+    rng = np.random.default_rng(4)
+    nets = [_conv(rng.normal(size=(20, 1, 3, 3))) for _ in range(3)]
+    pooled = network.analyse_network(nets, mapper=False)
+    assert pooled.n_networks == 3 and pooled.n_filters == 60 and "of 3 networks" in pooled.summary()
+    with pytest.raises(ValueError, match="differ in shape"):
+        network.analyse_network([nets[0], _conv(rng.normal(size=(20, 2, 3, 3)))])
+    with pytest.raises(ValueError, match="non-empty list"):
+        network.analyse_network([])
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: network.analyse_network(torch.nn.Linear(3, 3)), "no convolutional layer"),
     (lambda: network.analyse_network(torch.nn.Conv2d(1, 40, 3), "conv9"), "has: ''"),

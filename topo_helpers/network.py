@@ -190,6 +190,8 @@ class NetworkAnalysis:
     ----------
     layer : str
         The layer analysed.
+    n_networks : int
+        Networks whose filters were pooled.
     kernel_size : tuple of int
         ``(h, w)`` of its kernels.
     n_filters : int
@@ -211,6 +213,7 @@ class NetworkAnalysis:
     """
 
     layer: str
+    n_networks: int
     kernel_size: tuple[int, int]
     n_filters: int
     n_zero_norm: int
@@ -225,7 +228,8 @@ class NetworkAnalysis:
         """A few lines: the layer, the core, the barcodes, Mapper, and each model's fit."""
         c = self.cloud
         kh, kw = self.kernel_size
-        lines = [f"layer {self.layer!r}: {kh}x{kw} kernels, {self.n_filters:,} spatial filters "
+        pooled = f" of {self.n_networks} networks" if self.n_networks > 1 else ""
+        lines = [f"layer {self.layer!r}{pooled}: {kh}x{kw} kernels, {self.n_filters:,} spatial filters "
                  f"({self.n_zero_norm} constant ones dropped)"]
         if self.own_size_circle is not None:
             o = self.own_size_circle
@@ -264,8 +268,9 @@ def analyse_network(source: Any, layer: str | None = None, *, k: int | None = No
 
     Parameters
     ----------
-    source : nn.Module or mapping
-        The network, or its state dict.
+    source : nn.Module or mapping, or a list of them
+        The network, or its state dict; a list pools the layer's filters of several networks of
+        one architecture, as the papers pool 100 trained networks.
     layer : str, optional
         Layer name (:func:`conv_layers`); default the first convolutional layer.
     k, p : int, float
@@ -288,9 +293,18 @@ def analyse_network(source: Any, layer: str | None = None, *, k: int | None = No
     ------
     ValueError
         For an unknown layer (the message lists the layers), kernels smaller than 3x3, NaN weights,
-        or a layer with fewer than 10 non-constant spatial filters (too few for any shape).
+        pooled networks whose layers differ in shape, or fewer than 10 non-constant spatial filters
+        (too few for any shape).
     """
-    name, W = layer_weights(source, layer)
+    sources = list(source) if isinstance(source, (list, tuple)) else [source]
+    if not sources:
+        raise ValueError("give a network, a state dict, or a non-empty list of them")
+    named = [layer_weights(s, layer) for s in sources]
+    name = named[0][0]
+    if len({w.shape[1:] for _, w in named}) > 1:
+        raise ValueError(f"the pooled networks' layers {name!r} differ in shape: "
+                         f"{sorted({tuple(w.shape) for _, w in named})}; pool networks of one architecture")
+    W = np.concatenate([w for _, w in named])
     W3 = to_3x3(W)
     X = filters.spatial_filters(W3)
     n_zero = filters.zero_norm_count(W3)
@@ -308,6 +322,6 @@ def analyse_network(source: Any, layer: str | None = None, *, k: int | None = No
                               min_cluster_size=min_cluster_size, n_landmarks=n_landmarks, nu=nu, seed=seed)
     own = None if W.shape[2:] == (3, 3) else own_size_circle_fit(W) if W.shape[2] == W.shape[3] else None
     return NetworkAnalysis(
-        layer=name, kernel_size=(int(W.shape[2]), int(W.shape[3])), n_filters=len(X), n_zero_norm=n_zero,
+        layer=name, n_networks=len(sources), kernel_size=(int(W.shape[2]), int(W.shape[3])), n_filters=len(X), n_zero_norm=n_zero,
         cloud=res, circle=res.circle_test(), own_size_circle=own, three_circles=patches.circle_model_fit(res.core),
         klein=patches.klein_bottle_fit(res.core), types=Counter(patches.patch_type_names(res.core).tolist()))
