@@ -73,6 +73,30 @@ def _run_tiny_chapter(tmp_path, code: str) -> None:
                          profiles_dir=tmp_path / "pr")
 
 
+def test_install_source_is_one_setting_filled_in_by_the_runner(tmp_path):
+    import json
+
+    assert book.install_source() == "topo-helpers @ git+https://github.com/topo-cnn-book/topology-of-cnns"
+    cfg = tmp_path / "c.yml"
+    cfg.write_text("repository:\n  url: https://example.org/fork\n")
+    assert book.install_source(cfg) == "topo-helpers @ git+https://example.org/fork"
+    cfg.write_text("title: x\n")
+    with pytest.raises(ValueError, match="repository"):
+        book.install_source(cfg)
+    _run_tiny_chapter(tmp_path, f'src = "{book.INSTALL_PLACEHOLDER}"')
+    text = (tmp_path / "out" / "tiny.ipynb").read_text()
+    assert book.INSTALL_PLACEHOLDER not in text and json.dumps(book.install_source())[1:-1] in text
+
+
+def test_every_chapter_installs_from_the_one_setting():
+    for name in book.chapters():
+        src = (book.NOTEBOOKS / f"{name}.md").read_text()
+        assert f'%pip install -q "{book.INSTALL_PLACEHOLDER}"' in src, f"{name}: its Colab cell must use the placeholder"
+        assert "git+https" not in src, f"{name}: an install URL written out instead of the placeholder"
+        executed = (book.BOOK / f"{name}.ipynb").read_text()
+        assert book.install_source() in executed, f"{name}: re-execute it (make chapter CH={name})"
+
+
 def test_executed_chapter_keeps_its_figures_under_a_non_inline_backend(tmp_path, monkeypatch):
     # CI exports MPLBACKEND=Agg; the kernel must still draw inline, or the book loses its figures
     import json
@@ -148,3 +172,47 @@ def test_runner_log_has_no_kernel_tcp_warning(tmp_path, capfd):
     _run_tiny_chapter(tmp_path, "print(n)")
     err = capfd.readouterr().err
     assert "without encryption" not in err
+
+
+# --------------------------------------------------------------------------- verdicts come from the library
+
+#: Functions a chapter may not define: a verdict or a shape test by hand (``*_verdict``, ``five_bars``,
+#: ``klein_betti``, ``five_clusters``, ``presence``). Shapes are judged by ``topo_helpers.shapes`` and
+#: verdicts given by ``shapes.verdict`` / ``report.judge``.
+_HAND_VERDICT = __import__("re").compile(r"verdict|^five_|_betti$|^presence$")
+#: Known exceptions, each with its reason; remove an entry when its chapter is converted.
+_HAND_VERDICT_LEFT = {
+    # a comparison of the off-Klein shares of two sets of VGG16 layers, not a shape test; not yet in the library
+    ("08_vgg16", "klein_verdict"),
+}
+
+
+def _chapter_functions(name: str) -> set[str]:
+    import ast
+
+    import jupytext
+
+    nb = jupytext.read(book.NOTEBOOKS / f"{name}.md")
+    names = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        src = "\n".join(line[:len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!"))
+                        else line for line in cell.source.splitlines())   # IPython magics
+        names |= {n.name for n in ast.walk(ast.parse(src)) if isinstance(n, ast.FunctionDef)}
+    return names
+
+
+def test_no_chapter_defines_a_verdict_helper_by_hand():
+    found = {(name, f) for name in book.chapters() for f in _chapter_functions(name) if _HAND_VERDICT.search(f)}
+    assert not found - _HAND_VERDICT_LEFT, (
+        f"chapters define verdict helpers by hand: {sorted(found - _HAND_VERDICT_LEFT)}; judge shapes with "
+        "topo_helpers.shapes (primary_circle_test, three_circle_test, klein_test, cluster_test, ...) and "
+        "shapes.verdict")
+    assert not _HAND_VERDICT_LEFT - found, f"exceptions no longer needed: {sorted(_HAND_VERDICT_LEFT - found)}"
+
+
+def test_the_verdict_helper_check_catches_the_old_names():
+    assert all(_HAND_VERDICT.search(n) for n in ("circle_verdict", "count_verdict", "bsd_verdict", "five_bars",
+                                                   "klein_betti", "five_clusters", "presence"))
+    assert not any(_HAND_VERDICT.search(n) for n in ("as_filters", "same_rows", "type_table", "at_scale"))
