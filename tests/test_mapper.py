@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from topo_helpers import mapper as tm
+from topo_helpers import mapper_draw as td
 from topo_helpers.mapper import (
     MapperGraph,
     cover_intervals,
@@ -326,7 +327,7 @@ def test_plot_mapper_figure_and_thumbnails():
     assert ax.collections[-1].get_array() is not None  # nodes coloured by size
     np.testing.assert_array_equal(np.asarray(ax.collections[-1].get_array()), g.sizes)
     # deterministic layout
-    p1, p2 = tm._layout(g), tm._layout(g)
+    p1, p2 = td._layout(g), td._layout(g)
     np.testing.assert_array_equal(p1, p2)
     with pytest.raises(ValueError):
         plot_mapper(g, node_patches=patches[:-1])
@@ -377,7 +378,7 @@ def test_html_is_offline_and_complete(small_graph_html):
     assert not re.search(r"""<script[^>]*\ssrc\s*=""", html, re.IGNORECASE)
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.IGNORECASE)
     assert "imgur" not in html and "googleapis" not in html and "cdn" not in html.lower().split("<script>")[0]
-    data = tm._read_const(html, "graph")
+    data = td._read_const(html, "graph")
     assert len(data["nodes"]) == g.n_nodes
     assert len(data["links"]) == g.n_edges
     # nodes coloured by size: colour 0 is the min-max scaled size
@@ -393,7 +394,7 @@ def test_html_is_offline_and_complete(small_graph_html):
 
 def test_make_offline_raises_if_template_changed():
     with pytest.raises(RuntimeError):
-        tm._make_offline("<html><script src='https://example.org/d3.v7.js'></script></html>")
+        td._make_offline("<html><script src='https://example.org/d3.v7.js'></script></html>")
     ok = (
         '<link rel="icon" href="http://i.imgur.com/x.jpg" />'
         '<script src="https://cdnjs.cloudflare.com/ajax/libs/d3/6.1.1/d3.js"></script>'
@@ -401,8 +402,8 @@ def test_make_offline_raises_if_template_changed():
         '<img src="https://example.org/x.png"></body>'
     )
     with pytest.raises(RuntimeError, match="external"):
-        tm._make_offline(ok)
-    assert "<script>" in tm._make_offline(ok.replace('<img src="https://example.org/x.png">', ""))
+        td._make_offline(ok)
+    assert "<script>" in td._make_offline(ok.replace('<img src="https://example.org/x.png">', ""))
 
 
 def test_mapper_iframe_escapes_srcdoc(small_graph_html):

@@ -6,6 +6,7 @@ One module per idea (see the book's toolkit page); the algorithms first, then th
 - :mod:`topo_helpers.density`      k-nearest-neighbour density filtration rho(k, p)
 - :mod:`topo_helpers.persistence`  barcodes: lazy witness complex (max-min landmarks) and Vietoris-Rips
 - :mod:`topo_helpers.mapper`       Mapper with PCA lenses, Ayasdi-style resolution/gain, VNE metric, gap cut
+- :mod:`topo_helpers.mapper_draw`  Mapper's last stage: the static figure and the offline interactive page
 - :mod:`topo_helpers.clique`       clique topology: Betti curves of order complexes
 - :mod:`topo_helpers.entropy`      SED distributions, filter entropy, its decrease and the metric E (paper 000)
 - :mod:`topo_helpers.category`     MBC distributions, category distance (Jensen-Shannon), CD matrix (paper 000)

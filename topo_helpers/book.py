@@ -13,6 +13,10 @@ rendered page does not show it (the values are printed by the chapter itself). A
 (:func:`topo_helpers.report.write_claims`) go to ``<out>/claims/<chapter>.json`` (the kernel is told
 the folder by ``$TOPO_CLAIMS_DIR``), and after a run the scoreboard page ``<out>/scoreboard.md`` is
 rebuilt from them.
+
+Colab installs the helper package from the first cell of each executed chapter. Where it installs
+it from is one setting, the repository URL in ``_config.yml`` (:func:`install_source`): the chapter
+sources hold the placeholder :data:`INSTALL_PLACEHOLDER`, which the runner fills in.
 """
 
 from __future__ import annotations
@@ -34,7 +38,25 @@ NOTEBOOKS = ROOT / "notebooks"
 PROFILES = ROOT / "profiles"
 BOOK = ROOT / "book"
 
-__all__ = ["chapters", "profiles", "load_profile", "execute_chapter", "summary_table", "main"]
+__all__ = ["chapters", "profiles", "load_profile", "install_source", "INSTALL_PLACEHOLDER", "execute_chapter",
+           "summary_table", "main"]
+
+INSTALL_PLACEHOLDER = "@INSTALL_SOURCE@"
+"""Stands in a chapter source's Colab cell for :func:`install_source`."""
+
+
+def install_source(config: Path = ROOT / "_config.yml") -> str:
+    """The pip requirement Colab installs the helper package from: the repository URL of ``_config.yml``.
+
+    Raises
+    ------
+    ValueError
+        If the configuration has no ``repository: url:``.
+    """
+    url = (yaml.safe_load(Path(config).read_text()) or {}).get("repository", {}).get("url")
+    if not url:
+        raise ValueError(f"{config} has no 'repository: url:'; the Colab install cell needs it")
+    return f"topo-helpers @ git+{url}"
 
 
 def chapters(notebooks: Path = NOTEBOOKS) -> list[str]:
@@ -111,6 +133,10 @@ def execute_chapter(
     nb = jupytext.read(src)
     nb.metadata["kernelspec"] = {"name": kernel_name, "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)
+    source = install_source()
+    for cell in nb.cells:
+        if INSTALL_PLACEHOLDER in cell.source:
+            cell.source = cell.source.replace(INSTALL_PLACEHOLDER, source)
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
         raise ValueError(f"{src} has no cell tagged 'parameters': papermill needs one")
     out_dir.mkdir(parents=True, exist_ok=True)
