@@ -145,10 +145,31 @@ def _cell(present: bool, partly: bool) -> str:
     return "yes" if present else ("partly" if partly else "no")
 
 
+class _RuleTest:
+    """What every test shares: ``why()`` from its ``fails()``, worded by ``_HOLDS`` and ``_FAILS``."""
+
+    _HOLDS = "the rule holds: "
+    _FAILS = "no shape by the rule: "
+
+    def short(self) -> str:  # pragma: no cover - every test defines its cell
+        raise NotImplementedError
+
+    def fails(self) -> list[str]:  # pragma: no cover - every test defines its conditions
+        raise NotImplementedError
+
+    def _held(self) -> str:
+        return self._HOLDS + self.short()
+
+    def why(self) -> str:
+        """One line naming the conditions that fail (or that all hold)."""
+        f = self.fails()
+        return self._held() if not f else self._FAILS + "; ".join(f)
+
+
 # ----------------------------------------------------------------------------------- primary circle
 
 @dataclass(frozen=True)
-class CircleTest:
+class CircleTest(_RuleTest):
     """The outcome of :func:`primary_circle_test` on one cloud: its three measurements and the rule's answer.
 
     Attributes
@@ -187,15 +208,17 @@ class CircleTest:
         return (f"{'yes' if self.present else 'no'} ({loops}, {self.frac_near:.0%} near, "
                 f"{self.coverage:.0%} of orientations)")
 
-    def why(self) -> str:
-        """One line naming the conditions that fail (or that all hold)."""
+    _HOLDS, _FAILS = "the rule holds: ", "no circle by the rule: "
+
+    def fails(self) -> list[str]:
+        """The conditions of :data:`CIRCLE_RULE` that fail, one phrase each."""
         r = CIRCLE_RULE
         fails = [f"{_loop_word(self.n_h1, self.loops_from)} < {r['min_h1']:.0f}"] if self.n_h1 < r["min_h1"] else []
         if self.frac_near < r["min_near"]:
             fails.append(f"{self.frac_near:.0%} near the circle < {r['min_near']:.0%}")
         if self.coverage < r["min_coverage"]:
             fails.append(f"{self.coverage:.0%} of orientations < {r['min_coverage']:.0%}")
-        return ("the rule holds: " + self.short()) if not fails else "no circle by the rule: " + "; ".join(fails)
+        return fails
 
     @classmethod
     def from_fit(cls, n_points: int, evidence: Evidence, fit: dict[str, float]) -> CircleTest:
@@ -234,7 +257,7 @@ def primary_circle_test(core: np.ndarray, barcodes: Evidence) -> CircleTest:
 # --------------------------------------------------------------------------------- two-circle model
 
 @dataclass(frozen=True)
-class TwoCircleTest:
+class TwoCircleTest(_RuleTest):
     """The outcome of :func:`two_circle_test`: loops and components against :data:`TWO_CIRCLE_RULE`."""
 
     n_points: int
@@ -259,16 +282,17 @@ class TwoCircleTest:
                   f"{self.n_loops} Mapper loop(s), {self.n_components} component(s)")
         return f"{_cell(self.present, self.partly)} ({counts})"
 
-    def why(self) -> str:
-        """One line naming the conditions that fail (or that all hold)."""
+    _HOLDS, _FAILS = "the two-circle rule holds: ", "no two-circle model by the rule: "
+
+    def fails(self) -> list[str]:
+        """The conditions of :data:`TWO_CIRCLE_RULE` that fail, one phrase each."""
         r = TWO_CIRCLE_RULE
         fails = []
         if self.n_loops != r["loops"]:
             fails.append(f"{_loop_word(self.n_loops, self.loops_from)}, not {r['loops']}")
         if self.n_components != r["components"]:
             fails.append(f"{self.n_components} component(s), not {r['components']}")
-        return ("the two-circle rule holds: " + self.short()) if not fails else \
-            "no two-circle model by the rule: " + "; ".join(fails)
+        return fails
 
 
 def two_circle_test(core: np.ndarray, barcodes: Evidence) -> TwoCircleTest:
@@ -300,7 +324,7 @@ def two_circle_test(core: np.ndarray, barcodes: Evidence) -> TwoCircleTest:
 # ------------------------------------------------------------------------------- three-circle model
 
 @dataclass(frozen=True)
-class SecondaryCirclesTest:
+class SecondaryCirclesTest(_RuleTest):
     """The secondary circles of :data:`THREE_CIRCLE_RULE`: lines on them, and both covered.
 
     Attributes
@@ -351,15 +375,11 @@ class SecondaryCirclesTest:
                 out.append(f"the {name} secondary circle covers {c:.0%} < {r['min_coverage']:.0%}")
         return out
 
-    def why(self) -> str:
-        """One line naming the conditions that fail (or that all hold)."""
-        f = self.fails()
-        return ("the secondary circles are there: " + self.short()) if not f else \
-            "secondary circles by the rule: " + "; ".join(f)
+    _HOLDS, _FAILS = "the secondary circles are there: ", "secondary circles by the rule: "
 
 
 @dataclass(frozen=True)
-class ThreeCircleTest:
+class ThreeCircleTest(_RuleTest):
     """The outcome of :func:`three_circle_test`: five loops and the secondary circles (:data:`THREE_CIRCLE_RULE`)."""
 
     n_points: int
@@ -389,13 +409,13 @@ class ThreeCircleTest:
         return (f"{_cell(self.present, self.partly)} ({loops}, {s.line_frac:.0%} line half, "
                 f"{s.coverage_x:.0%}, {s.coverage_y:.0%} covered)")
 
-    def why(self) -> str:
-        """One line naming the conditions that fail (or that all hold)."""
+    _HOLDS, _FAILS = "the three-circle rule holds: ", "no three-circle model by the rule: "
+
+    def fails(self) -> list[str]:
+        """The conditions of :data:`THREE_CIRCLE_RULE` that fail, one phrase each."""
         fails = [] if self.loops else [f"{_loop_word(self.n_loops, self.loops_from)}, not "
                                        f"{THREE_CIRCLE_RULE['loops']:.0f}"]
-        fails += self.secondary.fails()
-        return ("the three-circle rule holds: " + self.short()) if not fails else \
-            "no three-circle model by the rule: " + "; ".join(fails)
+        return fails + self.secondary.fails()
 
 
 def three_circle_test(core: np.ndarray, barcodes: Evidence) -> ThreeCircleTest:
@@ -430,7 +450,7 @@ def three_circle_test(core: np.ndarray, barcodes: Evidence) -> ThreeCircleTest:
 # ------------------------------------------------------------------------------------- Klein bottle
 
 @dataclass(frozen=True)
-class KleinTest:
+class KleinTest(_RuleTest):
     """The outcome of :func:`klein_test`: persistent Betti numbers and the share near the Klein bottle."""
 
     n_points: int
@@ -452,8 +472,10 @@ class KleinTest:
         """``'yes (1, 2, 1; 98% near)'``: a table cell."""
         return f"{_cell(self.present, self.partly)} ({', '.join(map(str, self.betti))}; {self.frac_near:.0%} near)"
 
-    def why(self) -> str:
-        """One line naming the conditions that fail (or that all hold)."""
+    _HOLDS, _FAILS = "the Klein-bottle rule holds: ", "no Klein bottle by the rule: "
+
+    def fails(self) -> list[str]:
+        """The conditions of :data:`KLEIN_RULE` that fail, one phrase each."""
         b = KLEIN_RULE["betti"]
         fails = []
         if tuple(self.betti) != tuple(b):
@@ -461,8 +483,7 @@ class KleinTest:
                          f"{', '.join(map(str, b))}")
         if self.frac_near < KLEIN_RULE["min_near"]:
             fails.append(f"{self.frac_near:.0%} near the Klein bottle < {KLEIN_RULE['min_near']:.0%}")
-        return ("the Klein-bottle rule holds: " + self.short()) if not fails else \
-            "no Klein bottle by the rule: " + "; ".join(fails)
+        return fails
 
 
 def klein_test(core: np.ndarray, barcodes: Barcodes) -> KleinTest:
@@ -499,7 +520,7 @@ def klein_test(core: np.ndarray, barcodes: Barcodes) -> KleinTest:
 # ----------------------------------------------------------------------------------------- clusters
 
 @dataclass(frozen=True)
-class ClusterTest:
+class ClusterTest(_RuleTest):
     """The outcome of :func:`cluster_test`: separated components and the patch types they are.
 
     Attributes
@@ -537,16 +558,20 @@ class ClusterTest:
         comp = f"{self.n_components} H0" if self.components_from == "barcodes" else f"{self.n_components} component(s)"
         return f"{_cell(self.present, self.partly)} ({comp}, {self.n_types} types)"
 
-    def why(self) -> str:
-        """One line naming the conditions that fail (or that all hold)."""
+    _FAILS = "not five clusters by the rule: "
+
+    def _held(self) -> str:
+        return f"the cluster rule holds: {self.short()}: {', '.join(self.types)}"
+
+    def fails(self) -> list[str]:
+        """The conditions of :data:`CLUSTER_RULE` that fail, one phrase each."""
         k = CLUSTER_RULE["clusters"]
         comp = "persistent H0 bar(s)" if self.components_from == "barcodes" else "Mapper component(s)"
         fails = [] if self.n_components == k else [f"{self.n_components} {comp}, not {k:.0f}"]
         if self.n_types != k:
             fails.append(f"{self.n_types} patch type(s) with >= {CLUSTER_RULE['min_type_share']:.0%} of the "
                          f"cloud ({', '.join(self.types) or 'none'}), not {k:.0f}")
-        return (f"the cluster rule holds: {self.short()}: {', '.join(self.types)}") if not fails else \
-            "not five clusters by the rule: " + "; ".join(fails)
+        return fails
 
 
 def cluster_test(core: np.ndarray, barcodes: Evidence) -> ClusterTest:
