@@ -179,12 +179,9 @@ def test_runner_log_has_no_kernel_tcp_warning(tmp_path, capfd):
 #: Functions a chapter may not define: a verdict or a shape test by hand (``*_verdict``, ``five_bars``,
 #: ``klein_betti``, ``five_clusters``, ``presence``). Shapes are judged by ``topo_helpers.shapes`` and
 #: verdicts given by ``shapes.verdict`` / ``report.judge``.
-_HAND_VERDICT = __import__("re").compile(r"verdict|^five_|_betti$|^presence$")
+_HAND_VERDICT = __import__("re").compile(r"verdict|^five_|_betti$|^presence$|^majority$|^ring$")
 #: Known exceptions, each with its reason; remove an entry when its chapter is converted.
-_HAND_VERDICT_LEFT = {
-    # a comparison of the off-Klein shares of two sets of VGG16 layers, not a shape test; not yet in the library
-    ("08_vgg16", "klein_verdict"),
-}
+_HAND_VERDICT_LEFT: set[tuple[str, str]] = set()
 
 
 def _chapter_functions(name: str) -> set[str]:
@@ -214,5 +211,6 @@ def test_no_chapter_defines_a_verdict_helper_by_hand():
 
 def test_the_verdict_helper_check_catches_the_old_names():
     assert all(_HAND_VERDICT.search(n) for n in ("circle_verdict", "count_verdict", "bsd_verdict", "five_bars",
-                                                   "klein_betti", "five_clusters", "presence"))
+                                                   "klein_betti", "five_clusters", "presence", "majority", "ring",
+                                                   "klein_verdict"))
     assert not any(_HAND_VERDICT.search(n) for n in ("as_filters", "same_rows", "type_table", "at_scale"))

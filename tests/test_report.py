@@ -417,3 +417,30 @@ def test_book_runner_writes_a_chapters_claims_beside_its_notebook(tmp_path, monk
     import os
 
     assert report.CLAIMS_ENV not in os.environ, "the runner restores the environment"
+
+
+def test_majority_and_contrast_rules_and_their_errors():
+    assert [report.majority(n, 4) for n in (4, 3, 2, 0)] == ["reproduced", "partly", "not reproduced", "not reproduced"]
+    assert report.contrast([0.5, 0.6], [0.1, 0.4]) == "reproduced"
+    assert report.contrast([0.5, 0.05], [0.1, 0.1], ratio=2.0) == "partly"
+    assert report.contrast([0.5, 0.05], [0.1, 0.2], ratio=2.0) == "not reproduced"
+    for call in (lambda: report.majority(5, 4), lambda: report.majority(1, 0), lambda: report.majority(1.5, 4),
+                 lambda: report.contrast([], [1.0]), lambda: report.contrast([float("nan")], [1.0]),
+                 lambda: report.contrast([1.0], [0.5], ratio=0)):
+        with pytest.raises(ValueError):
+            call()
+
+
+def test_at_scale_on_time_and_predicts():
+    assert [report.at_scale(v, True) for v in ("reproduced", "partly", "not reproduced", "inconclusive")] == [
+        "partly", "partly", "inconclusive", "inconclusive"]
+    assert report.at_scale("reproduced", False) == "reproduced"
+    assert [report.on_time(t, 500, 100) for t in (400, 600, 601, None)] == [
+        "reproduced", "reproduced", "partly", "not reproduced"]
+    assert report.predicts(0.31, 0.04, 1) and not report.predicts(0.31, 0.06, 1) and not report.predicts(0.29, 0.0, 1)
+    assert not report.predicts(float("nan"), float("nan"), 1)
+    for call in (lambda: report.at_scale("maybe", True), lambda: report.on_time(-5, 500, 100),
+                 lambda: report.on_time(5, 500, -1), lambda: report.predicts(0.5, 0.01, 0),
+                 lambda: report.predicts(1.5, 0.01, 1)):
+        with pytest.raises(ValueError):
+            call()

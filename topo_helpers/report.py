@@ -67,6 +67,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .validate import finite_array, integer, number
+
 __all__ = [
     "PAPERS",
     "VERDICTS",
@@ -78,6 +80,11 @@ __all__ = [
     "Untested",
     "UNTESTED",
     "judge",
+    "majority",
+    "contrast",
+    "at_scale",
+    "on_time",
+    "predicts",
     "against_control",
     "render",
     "TRAINED_HERE",
@@ -341,6 +348,85 @@ def judge(ok: bool, partly: bool = False) -> str:
         ``"reproduced"``, ``"partly"`` or ``"not reproduced"``.
     """
     return REPRODUCED if bool(ok) else (PARTLY if bool(partly) else NOT_REPRODUCED)
+
+
+def majority(n: int, of: int) -> str:
+    """A claim made of ``of`` cases (layers, channels, networks): reproduced when all ``of`` hold, partly
+    when more than half do, else not reproduced.
+
+    >>> majority(11, 11), majority(9, 11), majority(5, 11)
+    ('reproduced', 'partly', 'not reproduced')
+    """
+    n = integer(n, "n", minimum=0)
+    of = integer(of, "of", minimum=1)
+    if n > of:
+        raise ValueError(f"n ({n}) cannot exceed of ({of}): count the cases that hold among those tested")
+    return judge(n == of, partly=n > of / 2)
+
+
+def at_scale(verdict: str, young: bool) -> str:
+    """A claim about the papers' long-trained networks judged on younger ones (the zoo's shorter runs).
+
+    Where the networks are still far from the paper's accuracy (``young``), an agreement is only
+    partial (it holds at this scale) and a miss is inconclusive (the networks may not be there yet),
+    never "not reproduced"; other verdicts, and every verdict on networks as far trained as the
+    paper's, are unchanged.
+
+    >>> at_scale("reproduced", True), at_scale("not reproduced", True), at_scale("not reproduced", False)
+    ('partly', 'inconclusive', 'not reproduced')
+    """
+    if verdict not in VERDICTS:
+        raise ValueError(f"unknown verdict {verdict!r}; choose one of {VERDICTS}")
+    if not young:
+        return verdict
+    return {REPRODUCED: PARTLY, NOT_REPRODUCED: INCONCLUSIVE}.get(verdict, verdict)
+
+
+def on_time(t: int | None, t_paper: int, tolerance: int) -> str:
+    """A claim that something happens at an iteration (a circle appears, breaks): reproduced within
+    ``tolerance`` iterations of the paper's ``t_paper``, partly at another iteration, not reproduced
+    when it never happens (``t`` None; judge first whether the test could have seen it).
+
+    >>> on_time(300, 300, 100), on_time(1000, 300, 100), on_time(None, 300, 100)
+    ('reproduced', 'partly', 'not reproduced')
+    """
+    t_paper = integer(t_paper, "t_paper", minimum=0)
+    tolerance = integer(tolerance, "tolerance", minimum=0)
+    if t is None:
+        return NOT_REPRODUCED
+    return judge(abs(integer(t, "t", minimum=0) - t_paper) <= tolerance, partly=True)
+
+
+def predicts(r: float, p: float, sign: int, min_rho: float = 0.3, alpha: float = 0.05) -> bool:
+    """Whether a rank correlation makes a prediction: of the predicted ``sign`` (+1 or -1), at least
+    ``min_rho`` in size and significant at level ``alpha``.
+
+    A NaN correlation (scipy's answer on constant data) predicts nothing.
+
+    >>> predicts(-0.54, 0.001, -1), predicts(-0.16, 0.3, -1), predicts(0.5, 0.01, -1)
+    (True, False, False)
+    """
+    if sign not in (1, -1):
+        raise ValueError(f"sign must be +1 or -1 (the direction the claim predicts); got {sign!r}")
+    if isinstance(r, float) and isinstance(p, float) and (r != r or p != p):
+        return False   # a correlation undefined on constant data (scipy's NaN) predicts nothing
+    r, p = number(r, "r", -1, 1), number(p, "p", 0, 1)
+    return sign * r > number(min_rho, "min_rho", 0, 1) and p < number(alpha, "alpha", 0, 1, open_min=True)
+
+
+def contrast(high: Sequence[float], low: Sequence[float], ratio: float = 1.5) -> str:
+    """A claim that one set of values stands above another (e.g. the layers a paper names against the rest):
+    reproduced when every value of ``high`` exceeds every value of ``low``, partly when the mean of
+    ``high`` exceeds ``ratio`` times the mean of ``low``, else not reproduced.
+
+    >>> contrast([0.3, 0.4], [0.1, 0.2]), contrast([0.3, 0.1], [0.1, 0.12]), contrast([0.1], [0.2])
+    ('reproduced', 'partly', 'not reproduced')
+    """
+    hi, lo = finite_array(high, "high"), finite_array(low, "low")
+    if hi.ndim != 1 or lo.ndim != 1 or not len(hi) or not len(lo):
+        raise ValueError("high and low must be non-empty 1-D sequences of numbers")
+    ratio = number(ratio, "ratio", 0, open_min=True)
+    return judge(hi.min() > lo.max(), partly=hi.mean() > ratio * lo.mean())
 
 
 def against_control(claim: Claim, control_passes: bool) -> Claim:
