@@ -66,6 +66,14 @@ BIRTH_STEP_LIMIT = 50
 """The second reading's last counted birth step: a later birth counts as none (0)."""
 
 
+def _square_maps(maps: object) -> np.ndarray:
+    """``maps`` as a finite float array of square maps ``(..., n, n)``, ``n >= 2``."""
+    maps = finite_array(maps, "maps")
+    if maps.ndim < 2 or maps.shape[-1] != maps.shape[-2] or maps.shape[-1] < 2:
+        raise ValueError(f"maps must be square feature maps of shape (..., n, n) with n >= 2; got {maps.shape}")
+    return maps
+
+
 def sed_counts(maps: np.ndarray) -> np.ndarray:
     """Starting edge density of feature maps as an integer edge count (Eqs 3, 14).
 
@@ -86,9 +94,7 @@ def sed_counts(maps: np.ndarray) -> np.ndarray:
     ValueError
         If the maps are not square in their last two axes, or hold NaN or inf.
     """
-    maps = finite_array(maps, "maps")
-    if maps.ndim < 2 or maps.shape[-1] != maps.shape[-2] or maps.shape[-1] < 2:
-        raise ValueError(f"maps must be square feature maps of shape (..., n, n) with n >= 2; got {maps.shape}")
+    maps = _square_maps(maps)
     lead, n = maps.shape[:-2], maps.shape[-1]
     stack = clique.symmetrize_max(maps.reshape(-1, n, n))
     s = clique.starting_density_batch(np.ascontiguousarray(stack), 1)
@@ -299,9 +305,7 @@ def birth_steps(maps: np.ndarray, counts: np.ndarray | None = None, *, max_step:
     >>> int(birth_steps(F))
     0
     """
-    maps = finite_array(maps, "maps")
-    if maps.ndim < 2 or maps.shape[-1] != maps.shape[-2] or maps.shape[-1] < 2:
-        raise ValueError(f"maps must be square feature maps of shape (..., n, n) with n >= 2; got {maps.shape}")
+    maps = _square_maps(maps)
     max_step = integer(max_step, "max_step", minimum=1)
     max_density = number(max_density, "max_density", 0, 1, open_min=True)
     lead, n = maps.shape[:-2], maps.shape[-1]

@@ -167,19 +167,13 @@ def own_size_circle_fit(W: np.ndarray, near: float = 0.5, n_bins: int = 16) -> d
     dict
         ``median_distance``, ``frac_near``, ``coverage``, ``n_near`` over the non-constant filters.
     """
-    from scipy.spatial import cKDTree
-
     W = np.asarray(W, dtype=np.float64)
     if W.ndim != 4 or W.shape[2] != W.shape[3]:
         raise ValueError(f"kernels must be square (out, in, k, k); got shape {W.shape}")
-    near = number(near, "near", 0, open_min=True)
     X = filters.spatial_filters(W)
     if len(X) == 0:
         raise ValueError("every filter of the layer is constant (zero after mean-centring): nothing to fit")
-    d, j = cKDTree(gradient_patches(W.shape[2])).query(X)
-    is_near = d < near
-    return {"median_distance": float(np.median(d)), "frac_near": float(is_near.mean()),
-            "coverage": patches.angle_coverage(j[is_near], 3600, n_bins), "n_near": int(is_near.sum())}
+    return patches.circle_fit(X, gradient_patches(W.shape[2]), near, n_bins)
 
 
 @dataclass
@@ -305,9 +299,8 @@ def analyse_network(source: Any, layer: str | None = None, *, k: int | None = No
         raise ValueError(f"the pooled networks' layers {name!r} differ in shape: "
                          f"{sorted({tuple(w.shape) for _, w in named})}; pool networks of one architecture")
     W = np.concatenate([w for _, w in named])
-    W3 = to_3x3(W)
-    X = filters.spatial_filters(W3)
-    n_zero = filters.zero_norm_count(W3)
+    X, kept = filters.normalise_points(filters.spatial_filters(to_3x3(W), normalise=False))
+    n_zero = int((~kept).sum())   # as filters.zero_norm_count, without normalising twice
     if len(X) < 10:
         raise ValueError(f"layer {name!r} has {len(X)} non-constant spatial filters; at least 10 are needed "
                          f"(analyse a layer with more channels, or pool the filters of several networks)")

@@ -28,6 +28,7 @@ from .validate import finite_array, number
 __all__ = [
     "ORIENTATION_NAMES",
     "primary_circle_fit",
+    "circle_fit",
     "angle_coverage",
     "klein_bottle_fit",
     "patch_types",
@@ -83,19 +84,28 @@ def primary_circle_fit(X: np.ndarray, near: float = 0.5, n_bins: int = 16,
         (fraction of orientation bins covered by the near points; 1.0 = every edge orientation,
         the signature of a full circle rather than a few edge clusters); ``n_near``.
     """
-    from scipy.spatial import cKDTree
-
     from .filters import primary_circle_patches
 
-    A = _filters_9(X)
+    return circle_fit(_filters_9(X), primary_circle_patches(_FINE_CIRCLE), near, n_bins, min_share)
+
+
+def circle_fit(X: np.ndarray, circle: np.ndarray, near: float = 0.5, n_bins: int = 16,
+               min_share: float = 0.25) -> dict[str, float]:
+    """:func:`primary_circle_fit` against any idealised circle: ``circle`` holds its points in angle order.
+
+    Used for 3x3 filters (the fine primary circle) and, by :mod:`topo_helpers.network`, for k x k
+    kernels against the k x k linear gradients; ``X`` and ``circle`` share their dimension.
+    """
+    from scipy.spatial import cKDTree
+
+    A, C = finite_array(X, "X"), finite_array(circle, "circle")
+    if A.ndim != 2 or C.ndim != 2 or A.shape[1] != C.shape[1] or not len(A):
+        raise ValueError(f"X (N, d) and circle (M, d) must share d; got shapes {A.shape} and {C.shape}")
     near = number(near, "near", 0, open_min=True)
-    circle = primary_circle_patches(_FINE_CIRCLE)
-    d, j = cKDTree(circle).query(A)
+    d, j = cKDTree(C).query(A)
     is_near = d < near
-    n_near = int(is_near.sum())
-    coverage = angle_coverage(j[is_near], _FINE_CIRCLE, n_bins, min_share)
     return {"median_distance": float(np.median(d)), "frac_near": float(is_near.mean()),
-            "coverage": coverage, "n_near": n_near}
+            "coverage": angle_coverage(j[is_near], len(C), n_bins, min_share), "n_near": int(is_near.sum())}
 
 
 def angle_coverage(index: np.ndarray, n_angles: int, n_bins: int = 16, min_share: float = 0.25) -> float:
