@@ -465,6 +465,7 @@ def test_higher_agrees_with_ripser_and_gudhi(make):
                                       err_msg=f"{make.__name__} n={n} maxdim={maxdim}")
         if n <= 22:
             np.testing.assert_array_equal(ours.betti, C.betti_curves_gudhi(A, maxdim=maxdim).betti)
+            np.testing.assert_array_equal(ours.betti, C.betti_curves(A, maxdim=maxdim, engine="giotto").betti)
         for md in (0.3, 0.6):
             part = C.betti_curves(A, maxdim=maxdim, max_density=md)
             np.testing.assert_array_equal(part.betti, C.betti_curves_ripser(A, maxdim=maxdim, max_density=md).betti)
@@ -479,6 +480,18 @@ def test_higher_random_40_has_voids_and_matches_ripser():
     np.testing.assert_array_equal(ours.betti, C.betti_curves_ripser(A, maxdim=3).betti)
     assert C.betti_max(A, 2) == ours.maximum(2)
     assert C.starting_density(A, 3) == ours.starting_density(3)
+
+
+def test_giotto_engine_matches_on_ties_and_partial_range():
+    rng = np.random.default_rng(5)
+    A = _integer(rng, 18)
+    for md in (1.0, 0.4):
+        ours = C.betti_curves(A, maxdim=2, max_density=md)
+        gio = C.betti_curves_giotto(A, maxdim=2, max_density=md)
+        assert gio.engine == "giotto"
+        np.testing.assert_array_equal(ours.betti, gio.betti)
+    with pytest.raises(ValueError, match="unknown engine"):
+        C.betti_curves(A, engine="perseus")
 
 
 def test_higher_errors():
